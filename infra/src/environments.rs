@@ -1,0 +1,151 @@
+//! THE environment definitions: one shared baseline, and staging and production as the
+//! baseline plus their declared overrides. Values come from the plan (seed §1-4, 7, 8, 10);
+//! where a seed value would be rejected by AWS or Terraform, the nearest valid value ships
+//! with a one-line comment saying why.
+
+use crate::model::{
+    transitions, Environment, EnvironmentBuilder, HostedZone, IntelligentTiering, Statement,
+    TeamPolicy,
+};
+
+fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// What every environment shares: the feature set (parity) and the one shared resource.
+pub fn baseline(name: &str) -> EnvironmentBuilder {
+    Environment::builder(name)
+        .project("mht-api")
+        .region("us-west-2")
+        .account("123456789012")
+        .network(|n| n.availability_zones = strings(["us-west-2a", "us-west-2b", "us-west-2c"]))
+        .compute(|c| c.load_balancer = true)
+        .s3(|s| {
+            s.data.versioning = true;
+            s.data.access_logging = true;
+            s.data.lifecycle_enabled = true;
+            // seed: intelligent tiering on; the archive tiers start at the minimum S3 accepts.
+            s.data.intelligent_tiering = Some(IntelligentTiering {
+                archive_access_days: 90,
+                deep_archive_access_days: 180,
+            });
+        })
+        .sqs(|q| {
+            q.encryption = true;
+            q.alarms = true;
+        })
+        .dynamodb(|d| d.point_in_time_recovery = true)
+        // seed §4's website names (`www.`, `staging.amygdalas.com`) are not served by this stack.
+        .dns(|d| {
+            d.zone = HostedZone {
+                name: "amygdalas.com".into(),
+                zone_id: "Z0286437KXYMILBB4R1F".into(),
+            }
+        })
+        .monitoring(|m| {
+            m.dashboard = true;
+            m.cloudtrail = true;
+        })
+        // seed §10: mean time to recovery < 15 minutes.
+        .deployment(|d| d.rollback_timeout_minutes = 15)
+        .backend(|b| {
+            b.key = "infrastructure/terraform.tfstate".into();
+            b.encrypt = true;
+        })
+}
+
+/// Staging: cost-optimised, architecturally identical (seed §2 "Staging Environment").
+pub fn staging() -> EnvironmentBuilder {
+    baseline("staging")
+        .network(|n| {
+            n.vpc_cidr = "10.1.0.0/16".into();
+            n.subnet_cidrs = strings(["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]);
+        })
+        .compute(|c| {
+            c.instance_type = "t2.micro".into();
+            c.instance_count = 2;
+        })
+        .s3(|s| {
+            s.log_retention_days = 14;
+            // seed: 7d STANDARD_IA, 14d GLACIER, 30d DEEP_ARCHIVE; S3 refuses STANDARD_IA before
+            // day 30 and a next transition less than 30 days after it, so 30/60/90.
+            s.data.lifecycle =
+                transitions([(30, "STANDARD_IA"), (60, "GLACIER"), (90, "DEEP_ARCHIVE")]);
+        })
+        .sqs(|q| q.log_retention_days = 7)
+        .iam(|i| {
+            // seed §7: `Action: *` on `*staging*`; without IAM write actions, which would let
+            // the team grant a staging role access to production.
+            i.team_policies = vec![TeamPolicy {
+                team: "development".into(),
+                denied_actions: strings(["iam:*", "organizations:*", "account:*"]),
+                statements: vec![Statement {
+                    actions: strings(["*"]),
+                    resources: strings(["arn:aws:*:*:*:*staging*"]),
+                }],
+            }];
+        })
+        .dns(|d| {
+            d.api_names = strings(["staging.api.amygdalas.com", "dev.amygdalas.com"]);
+            // seed §4 says staging reuses `*.amygdalas.com`, which does not cover the two-label
+            // `staging.api.amygdalas.com`; staging's own certificate names its hosts.
+            d.certificate_names = strings(["staging.api.amygdalas.com", "dev.amygdalas.com"]);
+        })
+        .monitoring(|m| m.log_retention_days = 7)
+        .backend(|b| b.state_retention_days = 90)
+}
+
+/// Production: reliability and compliance (seed §2 "Production Environment").
+pub fn production() -> EnvironmentBuilder {
+    baseline("production")
+        .protected()
+        .network(|n| {
+            n.vpc_cidr = "10.0.0.0/16".into();
+            n.subnet_cidrs = strings(["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]);
+        })
+        .compute(|c| {
+            c.instance_type = "t3.medium".into();
+            c.instance_count = 3;
+        })
+        .s3(|s| {
+            s.log_retention_days = 90;
+            s.data.lifecycle =
+                transitions([(30, "STANDARD_IA"), (90, "GLACIER"), (365, "DEEP_ARCHIVE")]);
+        })
+        .sqs(|q| q.log_retention_days = 30)
+        .iam(|i| {
+            i.team_policies = vec![TeamPolicy {
+                team: "operations".into(),
+                denied_actions: Vec::new(),
+                statements: vec![
+                    Statement {
+                        actions: strings(["s3:GetObject", "sqs:ReceiveMessage"]),
+                        resources: strings(["arn:aws:*:*:*:*production*"]),
+                    },
+                    // seed §7 scopes these to `*production*` too, but they support no
+                    // resource-level permissions: scoped, IAM would always deny them.
+                    Statement {
+                        actions: strings(["ec2:Describe*", "cloudwatch:GetMetricStatistics"]),
+                        resources: strings(["*"]),
+                    },
+                ],
+            }];
+        })
+        .dns(|d| {
+            // seed §4 also gives production `staging.api.amygdalas.com`; that name is staging's.
+            d.api_names = strings(["api.amygdalas.com"]);
+            d.certificate_names = strings(["*.amygdalas.com"]);
+        })
+        .monitoring(|m| m.log_retention_days = 90)
+        .deployment(|d| {
+            d.blue_green = true;
+            d.rollback_timeout_minutes = 5;
+            d.discord_notifications = true;
+        })
+        .backend(|b| b.state_retention_days = 365)
+}
+
+/// Every environment, in promotion order.
+pub fn all() -> Vec<EnvironmentBuilder> {
+    vec![staging(), production()]
+}

@@ -1,0 +1,81 @@
+//! The MHT API environments as data.
+//!
+//! `environments` defines staging and production with the builder DSL of `model`; `rules`
+//! holds what AWS and Terraform enforce; `checks` proves isolation and parity across
+//! environments; `settings` flattens an environment for display and comparison; `render`
+//! writes the Terraform roots. Pure: no AWS SDK, no processes, no network.
+
+pub mod checks;
+pub mod environments;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod settings;
+
+pub use model::{Environment, EnvironmentBuilder};
+pub use rules::{Rule, Violation};
+
+/// The outcome of one named check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub violations: Vec<Violation>,
+}
+
+/// The environments that built, and every check with its violations.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub environments: Vec<Environment>,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.checks.iter().all(|c| c.violations.is_empty())
+    }
+
+    pub fn violations(&self) -> impl Iterator<Item = &Violation> {
+        self.checks.iter().flat_map(|c| &c.violations)
+    }
+}
+
+/// Build every environment and run every rule, isolation and parity: all violations at once.
+pub fn validate(builders: Vec<EnvironmentBuilder>) -> Report {
+    let mut environments = Vec::new();
+    let mut checks = Vec::new();
+    for builder in builders {
+        let name = builder.env_name().to_string();
+        let duplicate = environments.iter().any(|e: &Environment| e.name == name);
+        let violations = match builder.build() {
+            Ok(env) if !duplicate => {
+                environments.push(env);
+                Vec::new()
+            }
+            Ok(_) => vec![Violation {
+                env: name.clone(),
+                path: "name".into(),
+                rule: rules::ENV_NAME,
+                value: name.clone(),
+                problem: "two environments have this name".into(),
+                fix: "give each environment its own name".into(),
+            }],
+            Err(v) => v,
+        };
+        checks.push(Check {
+            name: format!("rules: {name}"),
+            violations,
+        });
+    }
+    checks.push(Check {
+        name: "isolation".into(),
+        violations: checks::isolation(&environments),
+    });
+    checks.push(Check {
+        name: "parity".into(),
+        violations: checks::parity(&environments),
+    });
+    Report {
+        environments,
+        checks,
+    }
+}

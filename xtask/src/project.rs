@@ -1,0 +1,142 @@
+//! The project: its root directory, its environments, and which environment a command acts on.
+
+use anyhow::{bail, Context, Result};
+use infra::{Environment, EnvironmentBuilder};
+use std::path::{Path, PathBuf};
+
+/// The git-ignored file that remembers the environment chosen with `switch`.
+pub const STATE_FILE: &str = ".mht/active-env.toml";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SwitchState {
+    environment: String,
+}
+
+pub struct Project {
+    pub root: PathBuf,
+    env_flag: Option<String>,
+}
+
+impl Project {
+    /// The repository root: `MHT_ROOT` if set, else the workspace this binary was built from.
+    pub fn discover() -> Result<Project> {
+        let root = match std::env::var_os("MHT_ROOT").filter(|v| !v.is_empty()) {
+            Some(root) => PathBuf::from(root),
+            None => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .context("xtask has no parent directory")?
+                .to_path_buf(),
+        };
+        Ok(Project {
+            root,
+            env_flag: None,
+        })
+    }
+
+    pub fn with_env_flag(self, env_flag: Option<String>) -> Project {
+        Project { env_flag, ..self }
+    }
+
+    /// The definitions of every environment, in promotion order.
+    pub fn builders(&self) -> Vec<EnvironmentBuilder> {
+        infra::environments::all()
+    }
+
+    pub fn known(&self) -> Vec<String> {
+        self.builders()
+            .iter()
+            .map(|b| b.env_name().to_string())
+            .collect()
+    }
+
+    /// Check that `name` is a defined environment.
+    pub fn check_known(&self, name: &str) -> Result<()> {
+        let known = self.known();
+        if !known.iter().any(|k| k == name) {
+            bail!(
+                "unknown environment `{name}`; known environments: {}",
+                known.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// The built environment `name`, or every violation that keeps it from building.
+    pub fn environment(&self, name: &str) -> Result<Environment> {
+        self.check_known(name)?;
+        let builder = self
+            .builders()
+            .into_iter()
+            .find(|b| b.env_name() == name)
+            .context("environment vanished")?;
+        builder.build().map_err(|violations| {
+            let lines: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+            anyhow::anyhow!(
+                "environment `{name}` is invalid ({} violations):\n{}",
+                violations.len(),
+                lines.join("\n")
+            )
+        })
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.root.join(STATE_FILE)
+    }
+
+    /// The environment chosen with `switch`, if any.
+    pub fn switched(&self) -> Result<Option<String>> {
+        let path = self.state_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        };
+        let state: SwitchState = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "`{}` is not a valid switch state file ({}); run `cargo xtask switch <env>` to rewrite it",
+                path.display(),
+                e.message()
+            )
+        })?;
+        self.check_known(&state.environment).with_context(|| {
+            format!(
+                "`{}` names an environment that no longer exists; run `cargo xtask switch <env>`",
+                path.display()
+            )
+        })?;
+        Ok(Some(state.environment))
+    }
+
+    pub fn write_switched(&self, name: &str) -> Result<()> {
+        let path = self.state_path();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        }
+        let text = toml::to_string(&SwitchState {
+            environment: name.to_string(),
+        })?;
+        // Write then rename, so a crash never leaves a half-written state file.
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write `{}`", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))
+    }
+
+    /// The environment a command acts on: `--env`, else `MHT_ENV`, else the switched one.
+    pub fn selected(&self, explicit: Option<&str>) -> Result<String> {
+        let from_env_var = std::env::var("MHT_ENV")
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let name = match explicit.map(str::to_string).or(self.env_flag.clone()).or(from_env_var) {
+            Some(name) => name,
+            None => self.switched()?.with_context(|| {
+                format!(
+                    "no environment selected; pass --env <ENV>, set MHT_ENV, or run `cargo xtask switch <ENV>` (known: {})",
+                    self.known().join(", ")
+                )
+            })?,
+        };
+        self.check_known(&name)?;
+        Ok(name)
+    }
+}

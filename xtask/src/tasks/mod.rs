@@ -1,0 +1,5 @@
+pub mod pending;
+pub mod render;
+pub mod show;
+pub mod switch;
+pub mod validate;

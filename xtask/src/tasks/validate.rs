@@ -1,0 +1,147 @@
+//! `cargo xtask validate`: every rule, isolation, parity and render freshness, as a table.
+
+use crate::project::Project;
+use crate::table;
+use crate::Format;
+use anyhow::Result;
+use infra::{Check, Violation};
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Validate {
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// List every rule with its source instead of validating
+    #[arg(long)]
+    rules: bool,
+}
+
+fn violation_json(v: &Violation) -> serde_json::Value {
+    json!({
+        "env": v.env,
+        "path": v.location(),
+        "rule": v.rule.id,
+        "source": v.rule.source,
+        "value": v.value,
+        "problem": v.problem,
+        "fix": v.fix,
+    })
+}
+
+impl Validate {
+    pub fn run(self, p: &Project) -> Result<ExitCode> {
+        if self.rules {
+            return Ok(self.list_rules());
+        }
+        let mut report = infra::validate(p.builders());
+        let fresh = super::render::stale(&p.root, &report.environments)
+            .into_iter()
+            .map(|s| Violation {
+                env: String::new(),
+                path: s.path.clone(),
+                rule: infra::rules::RENDER_FRESH,
+                value: s.path,
+                problem: format!("generated file {}", s.reason),
+                fix: "run `cargo xtask render` and commit the result".into(),
+            })
+            .collect();
+        // Only meaningful when every environment built: otherwise it repeats the violations.
+        if report.ok() {
+            report.checks.push(Check {
+                name: "rendered files".into(),
+                violations: fresh,
+            });
+        }
+        let ok = report.ok();
+        match self.format {
+            Format::Json => {
+                let checks: Vec<_> = report
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "name": c.name,
+                            "ok": c.violations.is_empty(),
+                            "violations": c.violations.iter().map(violation_json).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"ok": ok, "checks": checks}))?
+                );
+            }
+            Format::Text => {
+                let rows: Vec<Vec<String>> = report
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.name.clone(),
+                            if c.violations.is_empty() {
+                                "ok"
+                            } else {
+                                "FAILED"
+                            }
+                            .into(),
+                            c.violations.len().to_string(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table::render(&["check", "result", "violations"], &rows)
+                );
+                for v in report.violations() {
+                    println!(
+                        "\n{}\n  problem: {}\n  value:   {}\n  rule:    {} ({})\n  fix:     {}",
+                        v.location(),
+                        v.problem,
+                        v.value,
+                        v.rule.id,
+                        v.rule.source,
+                        v.fix
+                    );
+                }
+                let envs: Vec<&str> = report
+                    .environments
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect();
+                if ok {
+                    println!("\nall checks passed for {}", envs.join(", "));
+                } else {
+                    eprintln!("\nerror: {} violations", report.violations().count());
+                }
+            }
+        }
+        Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    }
+
+    fn list_rules(&self) -> ExitCode {
+        let rules = infra::rules::ALL;
+        match self.format {
+            Format::Json => {
+                let list: Vec<_> = rules
+                    .iter()
+                    .map(|r| json!({"rule": r.id, "source": r.source}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            }
+            Format::Text => {
+                let rows: Vec<Vec<String>> = rules
+                    .iter()
+                    .map(|r| vec![r.id.to_string(), r.source.to_string()])
+                    .collect();
+                print!("{}", table::render(&["rule", "source"], &rows));
+            }
+        }
+        ExitCode::SUCCESS
+    }
+}
