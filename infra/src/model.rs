@@ -545,6 +545,12 @@ impl EnvironmentBuilder {
         }
     }
 
+    /// The same description under another environment name (every derived name follows).
+    pub fn named(mut self, name: &str) -> Self {
+        self.env.name = name.to_string();
+        self
+    }
+
     /// The name of the environment being described.
     pub fn env_name(&self) -> &str {
         &self.env.name

@@ -154,7 +154,10 @@ impl Sink<'_> {
             env: self.env.to_string(),
             path: path.into(),
             rule,
-            value: value.to_string(),
+            value: match value.to_string() {
+                v if v.is_empty() => "\"\"".to_string(),
+                v => v,
+            },
             problem: problem.into(),
             fix: fix.into(),
         });

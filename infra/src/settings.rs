@@ -214,21 +214,20 @@ impl Environment {
                 .join(", "),
             Feature,
         );
-        for p in &self.iam.team_policies {
+        for (i, p) in self.iam.team_policies.iter().enumerate() {
             let statements = p
                 .statements
                 .iter()
-                .map(|s| format!("{} on {}", s.actions.join(" "), s.resources.join(" ")))
+                .map(|s| format!("allow {} on {}", s.actions.join(" "), s.resources.join(" ")))
+                .chain(
+                    (!p.denied_actions.is_empty())
+                        .then(|| format!("deny {}", p.denied_actions.join(" "))),
+                )
                 .collect::<Vec<_>>()
                 .join("; ");
-            let deny = if p.denied_actions.is_empty() {
-                String::new()
-            } else {
-                format!("; deny {}", p.denied_actions.join(" "))
-            };
             add(
-                &format!("iam.team_policies.{}", p.team),
-                format!("{statements}{deny}"),
+                &format!("iam.team_policies[{i}]"),
+                format!("{}: {statements}", p.team),
                 Dimension,
             );
         }

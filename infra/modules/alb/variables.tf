@@ -1,0 +1,49 @@
+variable "enabled" {
+  description = "Create the load balancer"
+  type        = bool
+}
+
+variable "name" {
+  description = "Load balancer name (at most 32 characters)"
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the target groups"
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Subnets across at least two availability zones"
+  type        = list(string)
+}
+
+variable "security_group_id" {
+  description = "Security group of the load balancer"
+  type        = string
+}
+
+variable "target_group_names" {
+  description = "Target group names: one, or blue and green when blue_green is on"
+  type        = list(string)
+}
+
+variable "app_port" {
+  description = "Port the targets listen on"
+  type        = number
+}
+
+variable "health_check_path" {
+  description = "HTTP path of the target health check"
+  type        = string
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener"
+  type        = string
+}
+
+variable "blue_green" {
+  description = "Two target groups behind a weighted listener for blue-green switches"
+  type        = bool
+}

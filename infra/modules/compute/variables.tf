@@ -1,0 +1,49 @@
+variable "name" {
+  description = "Name tag of the instances"
+  type        = string
+}
+
+variable "launch_template_name" {
+  description = "Launch template name"
+  type        = string
+}
+
+variable "autoscaling_group_name" {
+  description = "Auto scaling group name"
+  type        = string
+}
+
+variable "instance_type" {
+  description = "EC2 instance type"
+  type        = string
+}
+
+variable "instance_count" {
+  description = "Desired, minimum and maximum instance count"
+  type        = number
+}
+
+variable "subnet_ids" {
+  description = "Subnets the instances run in"
+  type        = list(string)
+}
+
+variable "security_group_id" {
+  description = "Security group of the instances"
+  type        = string
+}
+
+variable "target_group_arns" {
+  description = "Target groups the instances register with"
+  type        = list(string)
+}
+
+variable "instance_profile_name" {
+  description = "Instance profile carrying the api-service role"
+  type        = string
+}
+
+variable "app_port" {
+  description = "Port the API container listens on"
+  type        = number
+}

@@ -1,0 +1,4 @@
+output "table_arn" {
+  description = "ARN of the table"
+  value       = null # the resources come with issue #3
+}

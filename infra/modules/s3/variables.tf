@@ -1,0 +1,45 @@
+variable "data_bucket_name" {
+  description = "Data bucket name"
+  type        = string
+}
+
+variable "log_bucket_name" {
+  description = "Access-log bucket name"
+  type        = string
+}
+
+variable "versioning" {
+  description = "Keep object versions in the data bucket"
+  type        = bool
+}
+
+variable "sse_algorithm" {
+  description = "Default encryption: `AES256` or `aws:kms`"
+  type        = string
+}
+
+variable "intelligent_tiering" {
+  description = "Intelligent-Tiering archive configuration, null to skip"
+  type        = object({ archive_access_days = number, deep_archive_access_days = number })
+  default     = null
+}
+
+variable "lifecycle_enabled" {
+  description = "Apply lifecycle_transitions to the data bucket"
+  type        = bool
+}
+
+variable "lifecycle_transitions" {
+  description = "Lifecycle transitions of the data bucket, in order"
+  type        = list(object({ days = number, storage_class = string }))
+}
+
+variable "access_logging" {
+  description = "Log data bucket access into the log bucket"
+  type        = bool
+}
+
+variable "log_retention_days" {
+  description = "Days the log bucket keeps its objects"
+  type        = number
+}

@@ -1,0 +1,69 @@
+variable "queue_name" {
+  description = "Job queue name"
+  type        = string
+}
+
+variable "dead_letter_queue_name" {
+  description = "Dead-letter queue name"
+  type        = string
+}
+
+variable "sse_enabled" {
+  description = "SSE-SQS encryption on both queues"
+  type        = bool
+}
+
+variable "visibility_timeout_seconds" {
+  description = "Visibility timeout of the job queue"
+  type        = number
+}
+
+variable "message_retention_seconds" {
+  description = "Retention of the job queue"
+  type        = number
+}
+
+variable "max_message_size" {
+  description = "Maximum message size in bytes"
+  type        = number
+}
+
+variable "receive_wait_time_seconds" {
+  description = "Long-poll wait of the job queue"
+  type        = number
+}
+
+variable "dead_letter_retention_seconds" {
+  description = "Retention of the dead-letter queue (longer than the source)"
+  type        = number
+}
+
+variable "max_receive_count" {
+  description = "Receives before a message moves to the dead-letter queue"
+  type        = number
+}
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms"
+  type        = bool
+}
+
+variable "dlq_depth_alarm_name" {
+  description = "Alarm on messages in the dead-letter queue"
+  type        = string
+}
+
+variable "oldest_message_alarm_name" {
+  description = "Alarm on the age of the oldest message"
+  type        = string
+}
+
+variable "oldest_message_alarm_seconds" {
+  description = "Threshold of the oldest-message alarm"
+  type        = number
+}
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs the alarms notify"
+  type        = list(string)
+}

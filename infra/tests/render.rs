@@ -1,0 +1,231 @@
+//! The rendered Terraform roots: fresh on disk, deterministic, carrying the seed's values, and
+//! matching the module interfaces declared in `infra/modules/*/variables.tf` / `outputs.tf`.
+
+use infra::environments::staging;
+use infra::render::{self, GENERATED};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn envs() -> Vec<infra::Environment> {
+    let report = infra::validate(infra::environments::all());
+    assert!(report.ok(), "shipped environments must validate");
+    report.environments
+}
+
+fn root(name: &str) -> Value {
+    let env = envs().into_iter().find(|e| e.name == name).unwrap();
+    render::root(&env)
+}
+
+#[test]
+fn generated_files_are_fresh() {
+    for f in render::files(&envs()) {
+        let on_disk = std::fs::read_to_string(repo().join(&f.path)).unwrap_or_default();
+        assert!(
+            on_disk == f.content,
+            "{} is stale: run `cargo xtask render` and commit the result",
+            f.path
+        );
+        assert!(
+            f.content.contains(GENERATED),
+            "{} lacks the generated marker",
+            f.path
+        );
+    }
+}
+
+#[test]
+fn rendering_is_deterministic_and_sorted() {
+    let (a, b) = (render::files(&envs()), render::files(&envs()));
+    assert_eq!(a, b);
+    let text = &a[0].content;
+    let parsed: Value = serde_json::from_str(text).unwrap();
+    let keys: Vec<&String> = parsed.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    // serde_json's map is sorted, so re-serialising must give the same text.
+    assert_eq!(
+        format!("{}\n", serde_json::to_string_pretty(&parsed).unwrap()),
+        *text
+    );
+}
+
+#[test]
+fn backend_block_has_only_arguments_terraform_accepts() {
+    for name in ["staging", "production"] {
+        let r = root(name);
+        let backend = r["terraform"]["backend"]["s3"].as_object().unwrap();
+        let keys: BTreeSet<&str> = backend.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["bucket", "dynamodb_table", "encrypt", "key", "region"])
+        );
+        assert_eq!(backend["bucket"], format!("mht-terraform-state-{name}"));
+        assert_eq!(
+            backend["dynamodb_table"],
+            format!("mht-terraform-locks-{name}")
+        );
+        assert_eq!(backend["key"], "infrastructure/terraform.tfstate");
+        assert_eq!(backend["region"], "us-west-2");
+        assert_eq!(r["provider"]["aws"]["region"], "us-west-2");
+        assert_eq!(
+            r["provider"]["aws"]["default_tags"]["tags"]["Environment"],
+            name
+        );
+        assert_eq!(
+            r["provider"]["aws"]["allowed_account_ids"][0],
+            "123456789012"
+        );
+    }
+}
+
+#[test]
+fn roots_carry_the_seed_values() {
+    let (s, p) = (root("staging"), root("production"));
+    let m = |r: &Value, module: &str, input: &str| r["module"][module][input].clone();
+    assert_eq!(m(&s, "compute", "instance_type"), "t2.micro");
+    assert_eq!(m(&s, "compute", "instance_count"), 2);
+    assert_eq!(m(&p, "compute", "instance_type"), "t3.medium");
+    assert_eq!(m(&p, "compute", "instance_count"), 3);
+    assert_eq!(m(&s, "network", "vpc_cidr"), "10.1.0.0/16");
+    assert_eq!(m(&p, "network", "vpc_cidr"), "10.0.0.0/16");
+    assert_eq!(
+        m(&p, "network", "subnet_cidrs"),
+        serde_json::json!(["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"])
+    );
+    assert_eq!(
+        m(&s, "sqs", "alarm_actions")[0],
+        "arn:aws:sns:us-west-2:123456789012:staging-alerts"
+    );
+    assert_eq!(
+        m(&p, "sqs", "alarm_actions")[0],
+        "arn:aws:sns:us-west-2:123456789012:production-alerts"
+    );
+    assert_eq!(m(&s, "monitoring", "sqs_log_retention_days"), 7);
+    assert_eq!(m(&p, "monitoring", "sqs_log_retention_days"), 30);
+    assert_eq!(m(&s, "s3", "log_retention_days"), 14);
+    assert_eq!(m(&p, "s3", "log_retention_days"), 90);
+    assert_eq!(m(&p, "s3", "lifecycle_transitions")[2]["days"], 365);
+    assert_eq!(m(&p, "alb", "blue_green"), true);
+    assert_eq!(
+        m(&p, "alb", "target_group_names").as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        m(&s, "alb", "target_group_names").as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        m(&s, "iam", "api_service_role_name"),
+        "mht-api-staging-api-service-role"
+    );
+    assert_eq!(
+        m(&p, "iam", "s3_access_role_name"),
+        "mht-api-production-s3-access-role"
+    );
+    assert_eq!(m(&s, "dns", "zone_id"), m(&p, "dns", "zone_id"));
+}
+
+/// `variable "x"` / `output "x"` names in an HCL file, and which variables have defaults.
+fn declared(path: &Path, block: &str) -> Vec<(String, bool)> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut out = Vec::new();
+    for chunk in text.split(&format!("{block} \"")).skip(1) {
+        let name = chunk.split('"').next().unwrap().to_string();
+        let body = chunk.split("\n}").next().unwrap();
+        if block == "variable" {
+            assert!(
+                body.contains("description ="),
+                "{}: `{name}` has no description",
+                path.display()
+            );
+            assert!(
+                body.contains("type "),
+                "{}: `{name}` has no type",
+                path.display()
+            );
+        }
+        out.push((name, body.contains("default ")));
+    }
+    out
+}
+
+#[test]
+fn module_calls_match_module_interfaces() {
+    let modules_dir = repo().join("infra/modules");
+    for env in envs() {
+        let r = render::root(&env);
+        let calls = r["module"].as_object().unwrap();
+        let mut on_disk: Vec<String> = std::fs::read_dir(&modules_dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let called: Vec<String> = calls.keys().cloned().collect();
+        assert_eq!(called, on_disk, "every module is called once");
+        for (module, inputs) in calls {
+            let dir = modules_dir.join(module);
+            let vars = declared(&dir.join("variables.tf"), "variable");
+            let given: BTreeSet<&str> = inputs
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "source")
+                .collect();
+            for g in &given {
+                assert!(
+                    vars.iter().any(|(v, _)| v == g),
+                    "{module}: input `{g}` is not a declared variable"
+                );
+            }
+            for (v, has_default) in &vars {
+                assert!(
+                    *has_default || given.contains(v.as_str()),
+                    "{module}: required variable `{v}` is not set"
+                );
+            }
+            for f in ["outputs.tf", "versions.tf", "README.md"] {
+                assert!(dir.join(f).exists(), "{module}: missing {f}");
+            }
+        }
+        // Every `${module.m.o}` reference names a declared output.
+        let text = r.to_string();
+        for reference in text.split("${module.").skip(1) {
+            let path = reference.split('}').next().unwrap();
+            let (module, output) = path.split_once('.').unwrap();
+            let outputs = declared(&modules_dir.join(module).join("outputs.tf"), "output");
+            assert!(
+                outputs.iter().any(|(o, _)| o == output),
+                "`module.{path}` is not an output of {module}"
+            );
+        }
+    }
+}
+
+#[test]
+fn readme_lists_every_setting() {
+    let env = staging().build().unwrap();
+    let readme = render::files(std::slice::from_ref(&env))
+        .into_iter()
+        .find(|f| f.path.ends_with("README.md"))
+        .unwrap();
+    for s in env.settings() {
+        assert!(
+            readme.content.contains(&format!("`{}`", s.path)),
+            "README lacks {}",
+            s.path
+        );
+    }
+    assert!(readme
+        .content
+        .contains("s3://mht-terraform-state-staging/infrastructure/terraform.tfstate"));
+}

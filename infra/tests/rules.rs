@@ -1,0 +1,683 @@
+//! One test case per rule: a change to a shipped environment that breaks exactly that rule
+//! must be reported with the rule, the path of the bad value, and a fix.
+
+use infra::environments::{baseline, production, staging};
+use infra::model::{transitions, Statement, TeamPolicy};
+use infra::rules::{self, NameKind};
+use infra::{validate, EnvironmentBuilder, Violation};
+use std::collections::BTreeSet;
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Violations of the shipped environments with `edit` applied to staging.
+fn staging_with(edit: impl FnOnce(EnvironmentBuilder) -> EnvironmentBuilder) -> Vec<Violation> {
+    validate(vec![edit(staging()), production()])
+        .violations()
+        .cloned()
+        .collect()
+}
+
+/// Violations of the shipped environments with `edit` applied to production.
+fn production_with(edit: impl FnOnce(EnvironmentBuilder) -> EnvironmentBuilder) -> Vec<Violation> {
+    validate(vec![staging(), edit(production())])
+        .violations()
+        .cloned()
+        .collect()
+}
+
+type Case = (
+    &'static str,
+    &'static str,
+    Box<dyn FnOnce() -> Vec<Violation>>,
+);
+
+/// (rule id, expected location, how to break it)
+fn cases() -> Vec<Case> {
+    vec![
+        (
+            "env.name",
+            "Staging_1.name",
+            Box::new(|| {
+                validate(vec![baseline("Staging_1")])
+                    .violations()
+                    .cloned()
+                    .collect()
+            }),
+        ),
+        (
+            "env.project",
+            "staging.project",
+            Box::new(|| staging_with(|b| b.project("MHT API"))),
+        ),
+        (
+            "env.region",
+            "staging.region",
+            Box::new(|| staging_with(|b| b.region("us-west"))),
+        ),
+        (
+            "env.account",
+            "staging.account",
+            Box::new(|| staging_with(|b| b.account("12345"))),
+        ),
+        (
+            "env.tags",
+            "staging.tags.aws:owner",
+            Box::new(|| staging_with(|b| b.tag("aws:owner", "x"))),
+        ),
+        (
+            "name.s3-bucket",
+            "staging.names.data_bucket",
+            Box::new(|| {
+                staging_with(|b| b.project("mht-api-with-a-rather-long-project-name-for-buckets"))
+            }),
+        ),
+        (
+            "name.load-balancer",
+            "staging.names.alb",
+            Box::new(|| staging_with(|b| b.project("mht-api-the-longer-name"))),
+        ),
+        (
+            "name.target-group",
+            "staging.names.target_groups[0]",
+            Box::new(|| staging_with(|b| b.project("mht-api-the-longer-name"))),
+        ),
+        (
+            "name.iam-role",
+            "staging.names.roles.worker-service",
+            Box::new(|| staging_with(|b| b.project("mht-api-with-a-long-project-name-for-roles"))),
+        ),
+        (
+            "network.cidr",
+            "production.network.vpc_cidr",
+            Box::new(|| production_with(|b| b.network(|n| n.vpc_cidr = "10.0.0.1/16".into()))),
+        ),
+        (
+            "network.subnet-in-vpc",
+            "staging.network.subnet_cidrs[2]",
+            Box::new(|| staging_with(|b| b.network(|n| n.subnet_cidrs[2] = "10.2.3.0/24".into()))),
+        ),
+        (
+            "network.subnet-overlap",
+            "staging.network.subnet_cidrs[1]",
+            Box::new(|| {
+                staging_with(|b| b.network(|n| n.subnet_cidrs[1] = "10.1.1.128/25".into()))
+            }),
+        ),
+        (
+            "network.subnet-per-az",
+            "staging.network.subnet_cidrs",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.network(|n| {
+                        n.subnet_cidrs.pop();
+                    })
+                })
+            }),
+        ),
+        (
+            "network.az-in-region",
+            "staging.network.availability_zones[0]",
+            Box::new(|| {
+                staging_with(|b| b.network(|n| n.availability_zones[0] = "us-east-1a".into()))
+            }),
+        ),
+        (
+            "network.alb-two-azs",
+            "staging.network.availability_zones",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.network(|n| {
+                        n.availability_zones.truncate(1);
+                        n.subnet_cidrs.truncate(1);
+                    })
+                })
+            }),
+        ),
+        (
+            "compute.instance-type",
+            "staging.compute.instance_type",
+            Box::new(|| staging_with(|b| b.compute(|c| c.instance_type = "t2micro".into()))),
+        ),
+        (
+            "compute.instance-count",
+            "staging.compute.instance_count",
+            Box::new(|| staging_with(|b| b.compute(|c| c.instance_count = 0))),
+        ),
+        (
+            "compute.port",
+            "staging.compute.app_port",
+            Box::new(|| staging_with(|b| b.compute(|c| c.app_port = 0))),
+        ),
+        (
+            "compute.health-check-path",
+            "staging.compute.health_check_path",
+            Box::new(|| staging_with(|b| b.compute(|c| c.health_check_path = "health".into()))),
+        ),
+        (
+            "s3.lifecycle.storage-class",
+            "staging.s3.data.lifecycle[1]",
+            Box::new(|| {
+                staging_with(|b| b.s3(|s| s.data.lifecycle[1].storage_class = "COLD".into()))
+            }),
+        ),
+        // The seed's own staging transitions: STANDARD_IA at day 7.
+        (
+            "s3.lifecycle.ia-min-days",
+            "staging.s3.data.lifecycle[0]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.s3(|s| {
+                        s.data.lifecycle =
+                            transitions([(7, "STANDARD_IA"), (14, "GLACIER"), (30, "DEEP_ARCHIVE")])
+                    })
+                })
+            }),
+        ),
+        (
+            "s3.lifecycle.ia-30-days",
+            "staging.s3.data.lifecycle[1]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.s3(|s| s.data.lifecycle = transitions([(30, "STANDARD_IA"), (45, "GLACIER")]))
+                })
+            }),
+        ),
+        (
+            "s3.lifecycle.order",
+            "production.s3.data.lifecycle[1]",
+            Box::new(|| {
+                production_with(|b| {
+                    b.s3(|s| s.data.lifecycle = transitions([(30, "GLACIER"), (90, "STANDARD_IA")]))
+                })
+            }),
+        ),
+        (
+            "s3.lifecycle.enabled",
+            "staging.s3.data.lifecycle",
+            Box::new(|| staging_with(|b| b.s3(|s| s.data.lifecycle.clear()))),
+        ),
+        (
+            "s3.intelligent-tiering.days",
+            "staging.s3.data.intelligent_tiering",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.s3(|s| {
+                        if let Some(t) = &mut s.data.intelligent_tiering {
+                            t.archive_access_days = 30;
+                        }
+                    })
+                })
+            }),
+        ),
+        (
+            "s3.expiration-days",
+            "staging.s3.log_retention_days",
+            Box::new(|| staging_with(|b| b.s3(|s| s.log_retention_days = 0))),
+        ),
+        (
+            "logs.retention",
+            "staging.sqs.log_retention_days",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.log_retention_days = 10))),
+        ),
+        (
+            "sqs.visibility-timeout",
+            "staging.sqs.visibility_timeout_seconds",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.visibility_timeout_seconds = 50_000))),
+        ),
+        (
+            "sqs.message-retention",
+            "staging.sqs.message_retention_seconds",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.message_retention_seconds = 30))),
+        ),
+        (
+            "sqs.max-message-size",
+            "staging.sqs.max_message_size_bytes",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.max_message_size_bytes = 100))),
+        ),
+        (
+            "sqs.receive-wait",
+            "staging.sqs.receive_wait_seconds",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.receive_wait_seconds = 21))),
+        ),
+        (
+            "sqs.max-receive-count",
+            "staging.sqs.max_receive_count",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.max_receive_count = 0))),
+        ),
+        (
+            "sqs.dlq-retention",
+            "staging.sqs.dlq_retention_seconds",
+            Box::new(|| {
+                staging_with(|b| b.sqs(|q| q.dlq_retention_seconds = q.message_retention_seconds))
+            }),
+        ),
+        (
+            "sqs.alarm-age",
+            "staging.sqs.oldest_message_alarm_seconds",
+            Box::new(|| staging_with(|b| b.sqs(|q| q.oldest_message_alarm_seconds = 400_000))),
+        ),
+        (
+            "dynamodb.hash-key",
+            "staging.dynamodb.hash_key",
+            Box::new(|| staging_with(|b| b.dynamodb(|d| d.hash_key.clear()))),
+        ),
+        (
+            "iam.roles",
+            "staging.iam.roles[3]",
+            Box::new(|| staging_with(|b| b.iam(|i| i.roles.push(infra::model::Role::ApiService)))),
+        ),
+        (
+            "iam.action",
+            "staging.iam.team_policies[0].actions",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.iam(|i| i.team_policies[0].statements[0].actions = strings(&["GetObject"]))
+                })
+            }),
+        ),
+        (
+            "iam.resource",
+            "staging.iam.team_policies[0].statements[0].resources",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.iam(|i| {
+                        i.team_policies[0].statements[0].resources =
+                            strings(&["mht-api-staging-data"])
+                    })
+                })
+            }),
+        ),
+        // The seed's production policy: ec2:Describe* scoped to `*production*`.
+        (
+            "iam.resource-level",
+            "production.iam.team_policies[0].statements[0].actions",
+            Box::new(|| {
+                production_with(|b| {
+                    b.iam(|i| {
+                        i.team_policies[0].statements[0]
+                            .actions
+                            .push("ec2:Describe*".into())
+                    })
+                })
+            }),
+        ),
+        // The seed's staging policy: `Action: *` with no deny.
+        (
+            "iam.escalation",
+            "staging.iam.team_policies[0].statements[0].actions",
+            Box::new(|| staging_with(|b| b.iam(|i| i.team_policies[0].denied_actions.clear()))),
+        ),
+        (
+            "iam.policy-size",
+            "staging.iam.team_policies[0]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.iam(|i| {
+                        let many: Vec<String> = (0..400)
+                            .map(|n| format!("s3:GetObjectVersion{n}"))
+                            .collect();
+                        i.team_policies[0].statements.push(Statement {
+                            actions: many,
+                            resources: strings(&["arn:aws:s3:::mht-api-staging-data"]),
+                        });
+                    })
+                })
+            }),
+        ),
+        (
+            "dns.name",
+            "staging.dns.api_names[1]",
+            Box::new(|| staging_with(|b| b.dns(|d| d.api_names[1] = "Dev.amygdalas.com".into()))),
+        ),
+        (
+            "dns.in-zone",
+            "staging.dns.api_names[1]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.dns(|d| {
+                        d.api_names[1] = "dev.example.com".into();
+                        d.certificate_names[1] = "dev.example.com".into();
+                    })
+                })
+            }),
+        ),
+        (
+            "dns.zone-id",
+            "staging.dns.zone.zone_id",
+            Box::new(|| staging_with(|b| b.dns(|d| d.zone.zone_id = "z123".into()))),
+        ),
+        // The seed's staging certificate: `*.amygdalas.com` for `staging.api.amygdalas.com`.
+        (
+            "dns.certificate-covers",
+            "staging.dns.api_names[0]",
+            Box::new(|| {
+                staging_with(|b| b.dns(|d| d.certificate_names = strings(&["*.amygdalas.com"])))
+            }),
+        ),
+        (
+            "dns.certificate-names",
+            "staging.dns.certificate_names",
+            Box::new(|| staging_with(|b| b.dns(|d| d.certificate_names.clear()))),
+        ),
+        (
+            "monitoring.alarm-action",
+            "staging.monitoring.extra_alarm_actions[0]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.monitoring(|m| {
+                        m.extra_alarm_actions
+                            .push("arn:aws:sns:us-east-1:123456789012:pager".into())
+                    })
+                })
+            }),
+        ),
+        (
+            "deployment.rollback-timeout",
+            "production.deployment.rollback_timeout_minutes",
+            Box::new(|| production_with(|b| b.deployment(|d| d.rollback_timeout_minutes = 0))),
+        ),
+        (
+            "deployment.blue-green",
+            "production.deployment.blue_green",
+            Box::new(|| production_with(|b| b.compute(|c| c.load_balancer = false))),
+        ),
+        (
+            "deployment.webhook-env",
+            "production.deployment.discord_webhook_env",
+            Box::new(|| {
+                production_with(|b| b.deployment(|d| d.discord_webhook_env = "discord url".into()))
+            }),
+        ),
+        (
+            "backend.key",
+            "staging.backend.key",
+            Box::new(|| {
+                staging_with(|b| b.backend(|k| k.key = "/infrastructure/terraform.tfstate".into()))
+            }),
+        ),
+        // The seed's backend block: `versioning` and `lifecycle_rule` inside `backend "s3"`.
+        (
+            "backend.argument",
+            "staging.backend.extra.versioning",
+            Box::new(|| {
+                staging_with(|b| b.backend(|k| k.extra.push(("versioning".into(), "true".into()))))
+            }),
+        ),
+        (
+            "backend.state-retention",
+            "staging.backend.state_retention_days",
+            Box::new(|| staging_with(|b| b.backend(|k| k.state_retention_days = 0))),
+        ),
+        // Names derive from the environment name; a project prefix that ends where another
+        // environment's name begins makes them collide.
+        (
+            "isolation.name",
+            "jobs.names.dashboard",
+            Box::new(|| {
+                validate(vec![
+                    staging(),
+                    production().named("jobs").project("mht-api-staging"),
+                ])
+                .violations()
+                .cloned()
+                .collect()
+            }),
+        ),
+        (
+            "isolation.cidr",
+            "production.network.vpc_cidr",
+            Box::new(|| {
+                production_with(|b| {
+                    b.network(|n| {
+                        n.vpc_cidr = "10.1.0.0/16".into();
+                        n.subnet_cidrs = strings(&["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]);
+                    })
+                })
+            }),
+        ),
+        // State names derive from the environment name too; the check guards the derivation.
+        (
+            "isolation.state",
+            "production.backend.state",
+            Box::new(|| {
+                let (a, mut b) = (built(staging()), built(production()));
+                b.names.state_bucket = a.names.state_bucket.clone();
+                infra::checks::isolation(&[a, b])
+            }),
+        ),
+        // The seed gives production staging's `staging.api.amygdalas.com` too.
+        (
+            "isolation.dns",
+            "production.dns.api_names[1]",
+            Box::new(|| {
+                production_with(|b| {
+                    b.dns(|d| {
+                        d.api_names.push("staging.api.amygdalas.com".into());
+                        d.certificate_names.push("staging.api.amygdalas.com".into());
+                    })
+                })
+            }),
+        ),
+        (
+            "isolation.alarm-topic",
+            "production.monitoring.alarm_actions[1]",
+            Box::new(|| {
+                production_with(|b| {
+                    b.monitoring(|m| {
+                        m.extra_alarm_actions
+                            .push("arn:aws:sns:us-west-2:123456789012:staging-alerts".into())
+                    })
+                })
+            }),
+        ),
+        (
+            "isolation.team-policy",
+            "staging.iam.team_policies[0].statements[0].resources",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.iam(|i| {
+                        i.team_policies[0].statements[0].resources =
+                            strings(&["arn:aws:s3:::mht-api-*"])
+                    })
+                })
+            }),
+        ),
+        (
+            "isolation.shared",
+            "production.dns.zone",
+            Box::new(|| production_with(|b| b.dns(|d| d.zone.zone_id = "Z999".into()))),
+        ),
+        (
+            "parity.feature",
+            "production.sqs.encryption",
+            Box::new(|| production_with(|b| b.sqs(|q| q.encryption = false))),
+        ),
+    ]
+}
+
+fn built(b: EnvironmentBuilder) -> infra::Environment {
+    b.build().expect("shipped environment builds")
+}
+
+#[test]
+fn shipped_environments_pass_every_check() {
+    let report = validate(infra::environments::all());
+    let all: Vec<String> = report.violations().map(|v| v.to_string()).collect();
+    assert!(all.is_empty(), "violations:\n{}", all.join("\n"));
+    assert_eq!(report.environments.len(), 2);
+}
+
+#[test]
+fn each_rule_reports_path_value_and_fix() {
+    for (rule, location, break_it) in cases() {
+        let found = break_it();
+        let hit = found
+            .iter()
+            .find(|v| v.rule.id == rule && v.location() == location);
+        let Some(v) = hit else {
+            panic!(
+                "rule `{rule}` at `{location}` not reported; got:\n{}",
+                found
+                    .iter()
+                    .map(|v| format!("  {v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        };
+        assert!(
+            !v.fix.is_empty() && !v.problem.is_empty(),
+            "{rule}: empty message"
+        );
+        assert!(!v.value.is_empty(), "{rule}: no value");
+    }
+}
+
+#[test]
+fn every_rule_has_a_case() {
+    let covered: BTreeSet<&str> = cases().iter().map(|(r, _, _)| *r).collect();
+    // Naming rules of every kind are covered by `names_follow_each_kinds_rule`; freshness by
+    // the render tests.
+    let missing: Vec<&str> = rules::ALL
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !covered.contains(id) && !id.starts_with("name.") && *id != "render.fresh")
+        .collect();
+    assert!(missing.is_empty(), "rules without a test case: {missing:?}");
+}
+
+#[test]
+fn names_follow_each_kinds_rule() {
+    use NameKind::*;
+    let cases: &[(NameKind, &str, &str)] = &[
+        (Bucket, "mht-api-staging-data", "mht_api"),
+        (Bucket, "a.b-c", "192.168.1.1"),
+        (Bucket, "abc", "ab"),
+        (Bucket, "abc", "xn--abc"),
+        (Bucket, "abc", "abc-s3alias"),
+        (Bucket, "abc", "a..b"),
+        (Queue, "jobs-dlq_1", "jobs.dlq"),
+        (Queue, "jobs.fifo", &"q".repeat(81)),
+        (Table, "app.table_1", "ab"),
+        (Role, "role+=,.@-_", "role name"),
+        (Role, "r", &"r".repeat(65)),
+        (Policy, "p", "p/q"),
+        (InstanceProfile, "p", &"p".repeat(129)),
+        (LoadBalancer, "mht-api-alb", "internal-alb"),
+        (LoadBalancer, "a", "-alb"),
+        (TargetGroup, "tg-blue", &"t".repeat(33)),
+        (SecurityGroup, "my sg", "sg-123"),
+        (LaunchTemplate, "lt(1).x/y_z", "lt!"),
+        (AutoScalingGroup, "asg", ""),
+        (Topic, "staging-alerts", "staging.alerts"),
+        (LogGroup, "/mht-api/staging/app", "/mht api"),
+        (Dashboard, "mht-api-staging", "mht/api"),
+        (Alarm, "a", &"a".repeat(256)),
+        (Trail, "mht-api-trail", "mht--trail"),
+        (Trail, "mht.trail", "-trail"),
+        (Tag, "x", &"x".repeat(257)),
+    ];
+    for (kind, good, bad) in cases {
+        assert_eq!(
+            kind.problem(good),
+            None,
+            "{kind:?} `{good}` should be valid"
+        );
+        assert!(
+            kind.problem(bad).is_some(),
+            "{kind:?} `{bad}` should be invalid"
+        );
+    }
+    let kinds: BTreeSet<&str> = cases.iter().map(|(k, _, _)| k.rule().id).collect();
+    let name_rules: BTreeSet<&str> = rules::ALL
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| id.starts_with("name."))
+        .collect();
+    assert_eq!(kinds, name_rules, "every naming rule has a case");
+}
+
+#[test]
+fn cidr_parsing_and_overlap() {
+    use rules::Cidr;
+    let vpc = Cidr::parse("10.1.0.0/16").unwrap();
+    assert!(vpc.contains(Cidr::parse("10.1.3.0/24").unwrap()));
+    assert!(!vpc.contains(Cidr::parse("10.2.3.0/24").unwrap()));
+    assert!(!vpc.contains(Cidr::parse("10.0.0.0/8").unwrap()));
+    assert!(vpc.overlaps(Cidr::parse("10.0.0.0/8").unwrap()));
+    assert!(!vpc.overlaps(Cidr::parse("10.0.0.0/16").unwrap()));
+    for bad in [
+        "10.1.0.0",
+        "10.1.0/16",
+        "10.1.0.256/24",
+        "10.1.0.0/33",
+        "10.1.0.1/16",
+        "x/16",
+    ] {
+        assert!(Cidr::parse(bad).is_err(), "{bad} should be rejected");
+    }
+    assert_eq!(Cidr::parse("0.0.0.0/0").unwrap().to_string(), "0.0.0.0/0");
+}
+
+#[test]
+fn wildcard_certificates_cover_one_label() {
+    assert!(rules::certificate_covers(
+        "*.amygdalas.com",
+        "api.amygdalas.com"
+    ));
+    assert!(!rules::certificate_covers(
+        "*.amygdalas.com",
+        "staging.api.amygdalas.com"
+    ));
+    assert!(!rules::certificate_covers(
+        "*.amygdalas.com",
+        "amygdalas.com"
+    ));
+    assert!(rules::certificate_covers(
+        "dev.amygdalas.com",
+        "dev.amygdalas.com"
+    ));
+}
+
+#[test]
+fn glob_matches_like_iam() {
+    assert!(rules::glob_match(
+        "arn:aws:s3:::mht-api-staging-data",
+        "arn:aws:*:*:*:*staging*"
+    ));
+    assert!(!rules::glob_match(
+        "arn:aws:s3:::mht-api-production-data",
+        "arn:aws:*:*:*:*staging*"
+    ));
+    assert!(rules::glob_match("ec2:describeinstances", "ec2:describe*"));
+    assert!(rules::glob_match("iam:passrole", "*"));
+    assert!(!rules::glob_match("iam:passrole", "iam:pass?"));
+}
+
+#[test]
+fn every_violation_is_reported_at_once() {
+    let found = staging_with(|b| {
+        b.account("1")
+            .sqs(|q| q.log_retention_days = 10)
+            .s3(|s| s.data.lifecycle = transitions([(7, "STANDARD_IA")]))
+    });
+    let rules: BTreeSet<&str> = found.iter().map(|v| v.rule.id).collect();
+    for r in ["env.account", "logs.retention", "s3.lifecycle.ia-min-days"] {
+        assert!(rules.contains(r), "{r} missing from {rules:?}");
+    }
+}
+
+#[test]
+fn seed_team_policies_as_written_are_rejected() {
+    let seed_staging = TeamPolicy {
+        team: "development".into(),
+        denied_actions: Vec::new(),
+        statements: vec![Statement {
+            actions: strings(&["*"]),
+            resources: strings(&["arn:aws:*:*:*:*staging*"]),
+        }],
+    };
+    let found = staging_with(|b| b.iam(|i| i.team_policies = vec![seed_staging]));
+    assert!(found.iter().any(|v| v.rule == rules::IAM_ESCALATION));
+}
