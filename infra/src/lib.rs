@@ -22,9 +22,10 @@ pub struct Check {
     pub violations: Vec<Violation>,
 }
 
-/// The environments that built, and every check with its violations.
+/// Every environment described, and every check with its violations.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// Every environment, valid or not; use them only when [`Report::ok`].
     pub environments: Vec<Environment>,
     pub checks: Vec<Check>,
 }
@@ -39,32 +40,30 @@ impl Report {
     }
 }
 
-/// Build every environment and run every rule, isolation and parity: all violations at once.
+/// Describe every environment and run every rule, isolation and parity: all violations at
+/// once. Isolation and parity also cover environments that break per-environment rules, so
+/// one run shows every mistake.
 pub fn validate(builders: Vec<EnvironmentBuilder>) -> Report {
-    let mut environments = Vec::new();
+    let mut environments: Vec<Environment> = Vec::new();
     let mut checks = Vec::new();
     for builder in builders {
-        let name = builder.env_name().to_string();
-        let duplicate = environments.iter().any(|e: &Environment| e.name == name);
-        let violations = match builder.build() {
-            Ok(env) if !duplicate => {
-                environments.push(env);
-                Vec::new()
-            }
-            Ok(_) => vec![Violation {
-                env: name.clone(),
+        let env = builder.assemble();
+        let mut violations = rules::check_environment(&env);
+        if environments.iter().any(|e| e.name == env.name) {
+            violations.push(Violation {
+                env: env.name.clone(),
                 path: "name".into(),
                 rule: rules::ENV_NAME,
-                value: name.clone(),
+                value: env.name.clone(),
                 problem: "two environments have this name".into(),
                 fix: "give each environment its own name".into(),
-            }],
-            Err(v) => v,
-        };
+            });
+        }
         checks.push(Check {
-            name: format!("rules: {name}"),
+            name: format!("rules: {}", env.name),
             violations,
         });
+        environments.push(env);
     }
     checks.push(Check {
         name: "isolation".into(),

@@ -621,8 +621,8 @@ impl EnvironmentBuilder {
         /// Terraform state key, encryption, retention and extra backend arguments.
         backend, backend, Backend);
 
-    /// Compute the names, run every rule, and return the environment or every violation.
-    pub fn build(self) -> Result<Environment, Vec<Violation>> {
+    /// The environment with its names computed, not yet checked.
+    pub(crate) fn assemble(self) -> Environment {
         let mut env = self.env;
         env.names = Names::new(
             &env.project,
@@ -631,6 +631,12 @@ impl EnvironmentBuilder {
             &env.deployment,
             &env.iam,
         );
+        env
+    }
+
+    /// Compute the names, run every rule, and return the environment or every violation.
+    pub fn build(self) -> Result<Environment, Vec<Violation>> {
+        let env = self.assemble();
         let violations = rules::check_environment(&env);
         if violations.is_empty() {
             Ok(env)
