@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod environments;
+pub mod expect;
 pub mod model;
 pub mod render;
 pub mod rules;

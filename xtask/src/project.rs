@@ -15,6 +15,8 @@ struct SwitchState {
 pub struct Project {
     pub root: PathBuf,
     env_flag: Option<String>,
+    /// Target the local emulator instead of AWS.
+    pub local: bool,
 }
 
 impl Project {
@@ -27,14 +29,24 @@ impl Project {
                 .context("xtask has no parent directory")?
                 .to_path_buf(),
         };
-        Ok(Project {
-            root,
-            env_flag: None,
-        })
+        Ok(Project::at(root))
     }
 
-    pub fn with_env_flag(self, env_flag: Option<String>) -> Project {
-        Project { env_flag, ..self }
+    /// A project rooted at `root` (tests and tools that know their checkout).
+    pub fn at(root: PathBuf) -> Project {
+        Project {
+            root,
+            env_flag: None,
+            local: false,
+        }
+    }
+
+    pub fn with_flags(self, env_flag: Option<String>, local: bool) -> Project {
+        Project {
+            env_flag,
+            local,
+            ..self
+        }
     }
 
     /// The definitions of every environment, in promotion order.

@@ -1,19 +1,19 @@
 output "dns_name" {
   description = "DNS name of the load balancer"
-  value       = null # the resources come with issue #3
+  value       = try(aws_lb.this[0].dns_name, null)
 }
 
 output "zone_id" {
   description = "Hosted zone of the load balancer"
-  value       = null # the resources come with issue #3
+  value       = try(aws_lb.this[0].zone_id, null)
 }
 
 output "arn_suffix" {
   description = "ARN suffix for CloudWatch metrics"
-  value       = null # the resources come with issue #3
+  value       = try(aws_lb.this[0].arn_suffix, null)
 }
 
 output "target_group_arns" {
   description = "ARNs of the target groups"
-  value       = null # the resources come with issue #3
+  value       = [for name in var.target_group_names : aws_lb_target_group.this[name].arn if var.enabled]
 }

@@ -1,4 +1,4 @@
 output "autoscaling_group_name" {
   description = "Name of the auto scaling group"
-  value       = null # the resources come with issue #3
+  value       = aws_autoscaling_group.this.name
 }

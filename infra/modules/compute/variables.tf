@@ -47,3 +47,15 @@ variable "app_port" {
   description = "Port the API container listens on"
   type        = number
 }
+
+variable "container_image" {
+  description = "Container image the instances run on app_port (a placeholder answering 200 on every path until the API image is wired in)"
+  type        = string
+  default     = "hashicorp/http-echo:1.0"
+}
+
+variable "container_args" {
+  description = "Arguments of the container, null for the placeholder's `-listen=:<app_port> -text=ok`"
+  type        = list(string)
+  default     = null
+}

@@ -1,4 +1,4 @@
 output "certificate_arn" {
   description = "ARN of the validated certificate"
-  value       = null # the resources come with issue #3
+  value       = aws_acm_certificate_validation.this.certificate_arn
 }

@@ -1,4 +1,4 @@
 output "table_arn" {
   description = "ARN of the table"
-  value       = null # the resources come with issue #3
+  value       = aws_dynamodb_table.this.arn
 }

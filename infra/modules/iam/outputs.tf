@@ -1,9 +1,9 @@
 output "instance_profile_name" {
   description = "Instance profile of the api-service role"
-  value       = null # the resources come with issue #3
+  value       = try(aws_iam_instance_profile.this[0].name, null)
 }
 
 output "role_arns" {
   description = "ARN of each service role by name"
-  value       = null # the resources come with issue #3
+  value       = { for role in aws_iam_role.this : role.name => role.arn }
 }

@@ -1,4 +1,4 @@
 output "alerts_topic_arn" {
   description = "ARN of the alerts topic"
-  value       = null # the resources come with issue #3
+  value       = aws_sns_topic.this.arn
 }

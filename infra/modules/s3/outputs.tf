@@ -1,14 +1,17 @@
 output "data_bucket_name" {
   description = "Data bucket name"
-  value       = null # the resources come with issue #3
+  value       = aws_s3_bucket.this["data"].id
 }
 
 output "data_bucket_arn" {
   description = "Data bucket ARN"
-  value       = null # the resources come with issue #3
+  value       = aws_s3_bucket.this["data"].arn
 }
 
 output "log_bucket_name" {
   description = "Log bucket name"
-  value       = null # the resources come with issue #3
+  value       = aws_s3_bucket.this["log"].id
+
+  # Writers (CloudTrail) need the bucket policy in place before they use the bucket.
+  depends_on = [aws_s3_bucket_policy.this]
 }

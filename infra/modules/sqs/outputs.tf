@@ -1,14 +1,14 @@
 output "queue_url" {
   description = "URL of the job queue"
-  value       = null # the resources come with issue #3
+  value       = aws_sqs_queue.this.url
 }
 
 output "queue_arn" {
   description = "ARN of the job queue"
-  value       = null # the resources come with issue #3
+  value       = aws_sqs_queue.this.arn
 }
 
 output "dead_letter_queue_arn" {
   description = "ARN of the dead-letter queue"
-  value       = null # the resources come with issue #3
+  value       = aws_sqs_queue.dlq.arn
 }

@@ -67,3 +67,9 @@ variable "alarm_actions" {
   description = "SNS topic ARNs the alarms notify"
   type        = list(string)
 }
+
+variable "redrive_allow_policy_enabled" {
+  description = "Allow only the job queue to use the dead-letter queue (RedriveAllowPolicy)"
+  type        = bool
+  default     = true
+}

@@ -1,5 +1,9 @@
+pub mod local;
 pub mod pending;
 pub mod render;
+pub mod setup_backend;
 pub mod show;
 pub mod switch;
+pub mod test_s3;
+pub mod test_sqs;
 pub mod validate;

@@ -111,3 +111,76 @@ pub fn xtask(root: Option<&Path>, env: &[(&str, &str)], args: &[&str]) -> Output
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// A moto server on a free loopback port, stopped on drop.
+pub struct Moto {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// Start with extra environment variables (e.g. `MOTO_ACCOUNT_ID`).
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new("moto_server");
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .expect("moto_server on PATH (pip install \"moto[server]\")");
+        let mut moto = Moto { port, child };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let emulator = xtask::local::Emulator {
+            pid: moto.child.id(),
+            port,
+        };
+        while !emulator.healthy() {
+            assert!(
+                moto.child.try_wait().unwrap().is_none(),
+                "moto_server exited (port {port} taken?)"
+            );
+            assert!(std::time::Instant::now() < deadline, "moto did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        moto
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `xtask --local <args>` against `moto`.
+pub fn xtask_local(moto_endpoint: &str, args: &[&str]) -> Output {
+    let root = TempDir::new("local");
+    let mut all = vec!["--local"];
+    all.extend_from_slice(args);
+    xtask(
+        Some(root.path()),
+        &[("MHT_LOCAL_ENDPOINT", moto_endpoint)],
+        &all,
+    )
+}

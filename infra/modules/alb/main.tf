@@ -1,0 +1,107 @@
+locals {
+  # Blue is the first target group, green the second; the HTTPS listener sends all traffic
+  # to blue until a deployment shifts the weights.
+  target_groups = var.enabled ? { for index, name in var.target_group_names : name => index } : {}
+}
+
+################################################################################
+# Load balancer
+################################################################################
+
+resource "aws_lb" "this" {
+  count = var.enabled ? 1 : 0
+
+  name                       = var.name
+  load_balancer_type         = "application"
+  internal                   = false
+  security_groups            = [var.security_group_id]
+  subnets                    = var.subnet_ids
+  drop_invalid_header_fields = true
+
+  tags = { Name = var.name }
+}
+
+################################################################################
+# Target groups
+################################################################################
+
+resource "aws_lb_target_group" "this" {
+  for_each = local.target_groups
+
+  name                 = each.key
+  vpc_id               = var.vpc_id
+  port                 = var.app_port
+  protocol             = "HTTP"
+  target_type          = "instance"
+  deregistration_delay = 30
+
+  health_check {
+    enabled             = true
+    path                = var.health_check_path
+    port                = "traffic-port"
+    protocol            = "HTTP"
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = { Name = each.key }
+}
+
+################################################################################
+# Listeners: HTTP redirects to HTTPS, HTTPS forwards to the target group(s)
+################################################################################
+
+resource "aws_lb_listener" "http" {
+  count = var.enabled ? 1 : 0
+
+  load_balancer_arn = aws_lb.this[0].arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "redirect"
+
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
+    }
+  }
+
+  tags = { Name = "${var.name}-http" }
+}
+
+resource "aws_lb_listener" "https" {
+  count = var.enabled ? 1 : 0
+
+  load_balancer_arn = aws_lb.this[0].arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = var.blue_green ? null : aws_lb_target_group.this[var.target_group_names[0]].arn
+
+    dynamic "forward" {
+      for_each = var.blue_green ? [true] : []
+
+      content {
+        dynamic "target_group" {
+          for_each = local.target_groups
+
+          content {
+            arn    = aws_lb_target_group.this[target_group.key].arn
+            weight = target_group.value == 0 ? 100 : 0
+          }
+        }
+      }
+    }
+  }
+
+  tags = { Name = "${var.name}-https" }
+}

@@ -1,0 +1,21 @@
+resource "aws_dynamodb_table" "this" {
+  name         = var.table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = var.hash_key
+
+  attribute {
+    name = var.hash_key
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery
+  }
+
+  # enabled = true: the AWS managed KMS key (aws/dynamodb); false: an AWS owned key.
+  server_side_encryption {
+    enabled = var.sse_enabled
+  }
+
+  tags = { Name = var.table_name }
+}

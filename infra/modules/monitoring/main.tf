@@ -1,0 +1,136 @@
+data "aws_region" "current" {}
+
+locals {
+  log_groups = {
+    app = { name = var.app_log_group_name, retention = var.app_log_retention_days }
+    sqs = { name = var.sqs_log_group_name, retention = var.sqs_log_retention_days }
+  }
+
+  region = data.aws_region.current.name
+
+  dashboard_widgets = [
+    {
+      type   = "metric"
+      x      = 0
+      y      = 0
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Load balancer: requests and errors"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 60
+        metrics = [
+          ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix],
+          ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", var.alb_arn_suffix],
+          ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", var.alb_arn_suffix],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 12
+      y      = 0
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Load balancer: target response time"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "p95"
+        period = 60
+        metrics = [
+          ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 0
+      y      = 6
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Job queue ${var.queue_name}"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 60
+        metrics = [
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.queue_name],
+          ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", var.queue_name],
+          ["AWS/SQS", "NumberOfMessagesSent", "QueueName", var.queue_name, { stat = "Sum" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 12
+      y      = 6
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Dead-letter queue ${var.dead_letter_queue_name}"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 60
+        metrics = [
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dead_letter_queue_name],
+        ]
+      }
+    },
+  ]
+}
+
+################################################################################
+# Alerts topic
+################################################################################
+
+resource "aws_sns_topic" "this" {
+  name = var.alerts_topic_name
+
+  tags = { Name = var.alerts_topic_name }
+}
+
+################################################################################
+# Log groups
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = local.log_groups
+
+  name              = each.value.name
+  retention_in_days = each.value.retention
+
+  tags = { Name = each.value.name }
+}
+
+################################################################################
+# Dashboard
+################################################################################
+
+resource "aws_cloudwatch_dashboard" "this" {
+  count = var.dashboard_enabled ? 1 : 0
+
+  dashboard_name = var.dashboard_name
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}
+
+################################################################################
+# CloudTrail
+################################################################################
+
+resource "aws_cloudtrail" "this" {
+  count = var.cloudtrail_enabled ? 1 : 0
+
+  name                          = var.trail_name
+  s3_bucket_name                = var.trail_bucket_name
+  enable_logging                = var.trail_logging_enabled
+  is_multi_region_trail         = false
+  include_global_service_events = true
+  enable_log_file_validation    = true
+
+  tags = { Name = var.trail_name }
+}

@@ -1,0 +1,220 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  buckets = {
+    data = var.data_bucket_name
+    log  = var.log_bucket_name
+  }
+
+  account_id = data.aws_caller_identity.current.account_id
+  arn_prefix = "arn:${data.aws_partition.current.partition}:s3:::"
+
+  # Server access logs of the data bucket land under this prefix of the log bucket.
+  access_log_prefix = "s3-access/${var.data_bucket_name}/"
+
+  deny_insecure_transport = {
+    for key, name in local.buckets : key => {
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = ["${local.arn_prefix}${name}", "${local.arn_prefix}${name}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }
+  }
+
+  bucket_policies = {
+    data = {
+      Version   = "2012-10-17"
+      Statement = [local.deny_insecure_transport["data"]]
+    }
+    log = {
+      Version = "2012-10-17"
+      # The logging grant comes first, with a single-valued Principal and Resource: the
+      # emulator's PutBucketLogging check walks the statements in order, recognises only
+      # that shape, and fails on a string Principal such as the TLS deny's "*".
+      Statement = [
+        {
+          Sid       = "S3ServerAccessLogsPolicy"
+          Effect    = "Allow"
+          Principal = { Service = "logging.s3.amazonaws.com" }
+          Action    = "s3:PutObject"
+          Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.access_log_prefix}*"
+          Condition = {
+            ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}${var.data_bucket_name}" }
+            StringEquals = { "aws:SourceAccount" = local.account_id }
+          }
+        },
+        {
+          Sid       = "AWSCloudTrailAclCheck"
+          Effect    = "Allow"
+          Principal = { Service = "cloudtrail.amazonaws.com" }
+          Action    = "s3:GetBucketAcl"
+          Resource  = "${local.arn_prefix}${var.log_bucket_name}"
+          Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+        },
+        {
+          Sid       = "AWSCloudTrailWrite"
+          Effect    = "Allow"
+          Principal = { Service = "cloudtrail.amazonaws.com" }
+          Action    = "s3:PutObject"
+          Resource  = "${local.arn_prefix}${var.log_bucket_name}/AWSLogs/${local.account_id}/*"
+          Condition = {
+            StringEquals = {
+              "s3:x-amz-acl"      = "bucket-owner-full-control"
+              "aws:SourceAccount" = local.account_id
+            }
+          }
+        },
+        local.deny_insecure_transport["log"],
+      ]
+    }
+  }
+}
+
+################################################################################
+# Buckets: data and access logs
+################################################################################
+
+resource "aws_s3_bucket" "this" {
+  for_each = local.buckets
+
+  bucket = each.value
+
+  tags = { Name = each.value }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  for_each = local.buckets
+
+  bucket                  = aws_s3_bucket.this[each.key].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# BucketOwnerEnforced (ACLs disabled) on both buckets: S3 server access logging and
+# CloudTrail are granted through the log bucket policy (logging.s3.amazonaws.com,
+# cloudtrail.amazonaws.com), which works with ACLs disabled; the bucket-owner-full-control
+# ACL CloudTrail sends is accepted under BucketOwnerEnforced. Only ACL-based delivery
+# (log-delivery group grants, CloudFront standard logs) would need BucketOwnerPreferred.
+resource "aws_s3_bucket_ownership_controls" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = var.sse_algorithm
+    }
+    bucket_key_enabled = var.sse_algorithm == "aws:kms" ? true : null
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+  policy = jsonencode(local.bucket_policies[each.key])
+
+  # A policy is rejected while the public access block is being applied.
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+################################################################################
+# Data bucket: versioning, Intelligent-Tiering, lifecycle, access logging
+################################################################################
+
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this["data"].id
+
+  versioning_configuration {
+    status = var.versioning ? "Enabled" : "Suspended"
+  }
+}
+
+resource "aws_s3_bucket_intelligent_tiering_configuration" "this" {
+  count = var.intelligent_tiering != null ? 1 : 0
+
+  bucket = aws_s3_bucket.this["data"].id
+  name   = "archive"
+  status = "Enabled"
+
+  tiering {
+    access_tier = "ARCHIVE_ACCESS"
+    days        = var.intelligent_tiering.archive_access_days
+  }
+
+  tiering {
+    access_tier = "DEEP_ARCHIVE_ACCESS"
+    days        = var.intelligent_tiering.deep_archive_access_days
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "data" {
+  count = var.lifecycle_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.this["data"].id
+
+  rule {
+    id     = "transitions"
+    status = "Enabled"
+
+    filter {}
+
+    dynamic "transition" {
+      for_each = var.lifecycle_transitions
+
+      content {
+        days          = transition.value.days
+        storage_class = transition.value.storage_class
+      }
+    }
+  }
+
+  # Lifecycle rules on a versioned bucket must follow the versioning configuration.
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_logging" "this" {
+  count = var.access_logging ? 1 : 0
+
+  bucket        = aws_s3_bucket.this["data"].id
+  target_bucket = aws_s3_bucket.this["log"].id
+  target_prefix = local.access_log_prefix
+
+  # S3 checks that the log bucket policy grants the logging service.
+  depends_on = [aws_s3_bucket_policy.this]
+}
+
+################################################################################
+# Log bucket: expiry
+################################################################################
+
+resource "aws_s3_bucket_lifecycle_configuration" "log" {
+  bucket = aws_s3_bucket.this["log"].id
+
+  rule {
+    id     = "expire"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.log_retention_days
+    }
+  }
+}

@@ -1,0 +1,378 @@
+//! The live state an environment's AWS resources must have, derived from the model. The
+//! backend setup writes it; the live checks (`test-s3`, `test-sqs`) compare against it.
+
+use crate::model::{Environment, IntelligentTiering, Transition};
+use serde_json::{json, Value};
+
+/// Lifecycle of a bucket: current-version transitions and expiry, noncurrent-version expiry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub transitions: Vec<Transition>,
+    pub expiration_days: Option<u32>,
+    pub noncurrent_expiration_days: Option<u32>,
+}
+
+impl Lifecycle {
+    pub fn is_empty(&self) -> bool {
+        self.transitions.is_empty()
+            && self.expiration_days.is_none()
+            && self.noncurrent_expiration_days.is_none()
+    }
+
+    /// One line, for tables: `30d STANDARD_IA, 90d GLACIER; expire 90d; noncurrent 365d`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .transitions
+            .iter()
+            .map(|t| format!("{}d {}", t.days, t.storage_class))
+            .collect();
+        if let Some(d) = self.expiration_days {
+            parts.push(format!("expire {d}d"));
+        }
+        if let Some(d) = self.noncurrent_expiration_days {
+            parts.push(format!("noncurrent expire {d}d"));
+        }
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// What a bucket of the environment must look like.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    /// `state`, `data` or `logs`.
+    pub purpose: &'static str,
+    pub name: String,
+    pub region: String,
+    pub versioning: bool,
+    pub sse_algorithm: &'static str,
+    /// All four public access block settings on.
+    pub block_public_access: bool,
+    pub object_ownership: &'static str,
+    /// A bucket policy that denies every request not made over TLS.
+    pub tls_only: bool,
+    /// Buckets whose S3 server access logs the policy lets S3 deliver here.
+    pub log_sources: Vec<String>,
+    /// The policy lets the environment's CloudTrail deliver here.
+    pub cloudtrail_delivery: bool,
+    /// The account whose CloudTrail may deliver (the environment's).
+    pub account_id: String,
+    pub lifecycle: Lifecycle,
+    pub intelligent_tiering: Option<IntelligentTiering>,
+    /// Bucket that receives this bucket's server access logs.
+    pub logging_target: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Id of the lifecycle rule and of the intelligent-tiering configuration this tool writes.
+pub const RULE_ID: &str = "mht-managed";
+
+/// Every bucket the environment defines: the Terraform state bucket, data and access logs.
+pub fn buckets(env: &Environment) -> Vec<Bucket> {
+    let d = &env.s3.data;
+    let base = |purpose, name: &str| Bucket {
+        purpose,
+        name: name.to_string(),
+        region: env.region.clone(),
+        versioning: true,
+        sse_algorithm: "AES256",
+        block_public_access: true,
+        object_ownership: "BucketOwnerEnforced",
+        tls_only: true,
+        log_sources: Vec::new(),
+        cloudtrail_delivery: false,
+        account_id: env.account_id.clone(),
+        lifecycle: Lifecycle::default(),
+        intelligent_tiering: None,
+        logging_target: None,
+        tags: env.default_tags(),
+    };
+    vec![
+        Bucket {
+            lifecycle: Lifecycle {
+                noncurrent_expiration_days: Some(env.backend.state_retention_days),
+                ..Lifecycle::default()
+            },
+            ..base("state", &env.names.state_bucket)
+        },
+        Bucket {
+            versioning: d.versioning,
+            sse_algorithm: d.encryption.sse_algorithm(),
+            lifecycle: Lifecycle {
+                transitions: if d.lifecycle_enabled {
+                    d.lifecycle.clone()
+                } else {
+                    Vec::new()
+                },
+                ..Lifecycle::default()
+            },
+            intelligent_tiering: d.intelligent_tiering.clone(),
+            logging_target: d.access_logging.then(|| env.names.log_bucket.clone()),
+            ..base("data", &env.names.data_bucket)
+        },
+        Bucket {
+            versioning: false,
+            // S3 server access logging and CloudTrail deliver as their own principals; the
+            // bucket keeps ACL-less delivery with owner-preferred ownership.
+            object_ownership: "BucketOwnerPreferred",
+            log_sources: if d.access_logging {
+                vec![env.names.data_bucket.clone()]
+            } else {
+                Vec::new()
+            },
+            cloudtrail_delivery: env.monitoring.cloudtrail,
+            lifecycle: Lifecycle {
+                expiration_days: Some(env.s3.log_retention_days),
+                ..Lifecycle::default()
+            },
+            ..base("logs", &env.names.log_bucket)
+        },
+    ]
+}
+
+/// Statement id of the TLS-only deny in bucket policies.
+pub const TLS_DENY_SID: &str = "DenyInsecureTransport";
+
+/// Key prefix of the CloudTrail trail's files in the log bucket.
+pub const CLOUDTRAIL_PREFIX: &str = "cloudtrail";
+
+/// Key prefix of a bucket's server access logs in the log bucket.
+pub fn access_log_prefix(source_bucket: &str) -> String {
+    format!("s3/{source_bucket}/")
+}
+
+/// The bucket policy of `spec`: deny every request not made over TLS and, for a log bucket,
+/// let S3 server access logging and the environment's CloudTrail deliver.
+pub fn bucket_policy(spec: &Bucket) -> Value {
+    let arn = format!("arn:aws:s3:::{}", spec.name);
+    let mut statements = vec![json!({
+        "Sid": TLS_DENY_SID,
+        "Effect": "Deny",
+        // `{"AWS": "*"}` is `*` for IAM; the emulator only parses the object form.
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [arn, format!("{arn}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    })];
+    for source in &spec.log_sources {
+        statements.push(json!({
+            "Sid": format!("S3ServerAccessLogs{}", statements.len()),
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": format!("{arn}/{}*", access_log_prefix(source)),
+            "Condition": {"StringEquals": {"aws:SourceAccount": spec.account_id}},
+        }));
+    }
+    if spec.cloudtrail_delivery {
+        statements.push(json!({
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": arn,
+        }));
+        statements.push(json!({
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": format!("{arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{}/*", spec.account_id),
+            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn statements(policy: &Value) -> Vec<Value> {
+    match &policy["Statement"] {
+        Value::Array(list) => list.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn as_list(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a bucket policy lets S3 server access logging of `source` write into `bucket`.
+pub fn allows_log_delivery(policy: &Value, bucket: &str, source: &str) -> bool {
+    let resource = format!("arn:aws:s3:::{bucket}/{}*", access_log_prefix(source));
+    statements(policy).iter().any(|s| {
+        s["Effect"] == "Allow"
+            && as_list(&s["Principal"]["Service"])
+                .iter()
+                .any(|p| p == "logging.s3.amazonaws.com")
+            && as_list(&s["Action"])
+                .iter()
+                .any(|a| a == "s3:PutObject" || a == "s3:*")
+            && as_list(&s["Resource"]).contains(&resource)
+    })
+}
+
+/// Whether a bucket policy document denies non-TLS access to the whole bucket.
+pub fn denies_insecure_transport(policy: &Value, bucket: &str) -> bool {
+    statements(policy).iter().any(|s| {
+        let resources = as_list(&s["Resource"]);
+        let principal_all =
+            s["Principal"] == "*" || as_list(&s["Principal"]["AWS"]).iter().any(|p| p == "*");
+        s["Effect"] == "Deny"
+            && principal_all
+            && as_list(&s["Action"]).iter().any(|a| a == "s3:*")
+            && resources.contains(&format!("arn:aws:s3:::{bucket}"))
+            && resources.contains(&format!("arn:aws:s3:::{bucket}/*"))
+            && matches!(
+                &s["Condition"]["Bool"]["aws:SecureTransport"],
+                Value::String(v) if v == "false"
+            )
+    })
+}
+
+/// What the Terraform lock table must look like.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockTable {
+    pub name: String,
+    pub region: String,
+    pub hash_key: &'static str,
+    pub on_demand: bool,
+    pub point_in_time_recovery: bool,
+    pub encryption: bool,
+    pub deletion_protection: bool,
+    pub tags: Vec<(String, String)>,
+}
+
+pub fn lock_table(env: &Environment) -> LockTable {
+    LockTable {
+        name: env.names.lock_table.clone(),
+        region: env.region.clone(),
+        hash_key: "LockID",
+        on_demand: true,
+        point_in_time_recovery: true,
+        encryption: true,
+        deletion_protection: env.protected,
+        tags: env.default_tags(),
+    }
+}
+
+/// A CloudWatch alarm on a queue metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alarm {
+    pub name: String,
+    pub metric: &'static str,
+    pub queue: String,
+    pub threshold: f64,
+    pub actions: Vec<String>,
+}
+
+/// What the job queue, its dead-letter queue and their alarms must look like.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queues {
+    pub queue: String,
+    pub dead_letter_queue: String,
+    pub encryption: bool,
+    pub visibility_timeout_seconds: u32,
+    pub message_retention_seconds: u32,
+    pub dlq_retention_seconds: u32,
+    pub max_receive_count: u32,
+    pub alarms: Vec<Alarm>,
+}
+
+pub fn queues(env: &Environment) -> Queues {
+    let q = &env.sqs;
+    let n = &env.names;
+    let alarms = if q.alarms {
+        vec![
+            Alarm {
+                name: n.alarms[0].clone(),
+                metric: "ApproximateNumberOfMessagesVisible",
+                queue: n.dead_letter_queue.clone(),
+                threshold: 0.0,
+                actions: env.alarm_actions(),
+            },
+            Alarm {
+                name: n.alarms[1].clone(),
+                metric: "ApproximateAgeOfOldestMessage",
+                queue: n.queue.clone(),
+                threshold: f64::from(q.oldest_message_alarm_seconds),
+                actions: env.alarm_actions(),
+            },
+        ]
+    } else {
+        Vec::new()
+    };
+    Queues {
+        queue: n.queue.clone(),
+        dead_letter_queue: n.dead_letter_queue.clone(),
+        encryption: q.encryption,
+        visibility_timeout_seconds: q.visibility_timeout_seconds,
+        message_retention_seconds: q.message_retention_seconds,
+        dlq_retention_seconds: q.dlq_retention_seconds,
+        max_receive_count: q.max_receive_count,
+        alarms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_policy_is_recognised_and_a_weaker_one_is_not() {
+        let env = crate::environments::staging().build().unwrap();
+        let logs = buckets(&env).remove(2);
+        let p = bucket_policy(&logs);
+        let data = &env.names.data_bucket;
+        assert!(allows_log_delivery(&p, &logs.name, data));
+        assert!(!allows_log_delivery(&p, &logs.name, "other"));
+        let data_policy = bucket_policy(&buckets(&env).remove(1));
+        assert!(!allows_log_delivery(&data_policy, &logs.name, data));
+        let p = bucket_policy(&Bucket {
+            name: "b".into(),
+            ..logs
+        });
+        assert!(denies_insecure_transport(&p, "b"));
+        assert!(!denies_insecure_transport(&p, "other"));
+        let mut allow = p.clone();
+        allow["Statement"][0]["Effect"] = json!("Allow");
+        assert!(!denies_insecure_transport(&allow, "b"));
+        let mut objects_only = p.clone();
+        objects_only["Statement"][0]["Resource"] = json!("arn:aws:s3:::b/*");
+        assert!(!denies_insecure_transport(&objects_only, "b"));
+    }
+
+    #[test]
+    fn buckets_follow_the_model() {
+        let env = crate::environments::production().build().unwrap();
+        let b = buckets(&env);
+        assert_eq!(
+            b.iter().map(|b| b.purpose).collect::<Vec<_>>(),
+            ["state", "data", "logs"]
+        );
+        assert_eq!(b[0].name, "mht-terraform-state-production");
+        assert_eq!(b[0].lifecycle.noncurrent_expiration_days, Some(365));
+        assert_eq!(b[1].lifecycle.transitions.len(), 3);
+        assert_eq!(
+            b[1].logging_target.as_deref(),
+            Some("mht-api-production-logs")
+        );
+        assert_eq!(b[2].lifecycle.expiration_days, Some(90));
+        assert!(lock_table(&env).deletion_protection);
+        let staging = crate::environments::staging().build().unwrap();
+        assert!(!lock_table(&staging).deletion_protection);
+        assert_eq!(
+            queues(&staging).alarms[0].actions[0],
+            "arn:aws:sns:us-west-2:123456789012:staging-alerts"
+        );
+    }
+}

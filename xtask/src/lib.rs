@@ -1,0 +1,90 @@
+//! `cargo xtask`: the MHT API infrastructure tool. `run` only parses and dispatches; each
+//! task lives in its own module under `tasks/`. A library so the integration tests can build
+//! emulator fixtures from the same code the tasks use.
+
+pub mod aws;
+pub mod local;
+pub mod project;
+pub mod report;
+pub mod s3;
+pub mod table;
+pub mod tasks;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Describe, validate and render the MHT API environments (staging, production)",
+    after_help = "The environment comes from --env, else MHT_ENV, else the one chosen with `cargo xtask switch`."
+)]
+struct Cli {
+    /// Environment to act on (else MHT_ENV, else the switched one)
+    #[arg(long, global = true, value_name = "ENV")]
+    env: Option<String>,
+    /// Target the local AWS emulator (moto) instead of AWS; started if not running
+    #[arg(long, global = true, env = "MHT_LOCAL", value_parser = clap::builder::FalseyValueParser::new())]
+    local: bool,
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// Output format of reporting commands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Check every environment against AWS/Terraform rules, isolation, parity and fresh renders
+    Validate(tasks::validate::Validate),
+    /// Write the Terraform roots under infra/environments/ (or check they are fresh)
+    Render(tasks::render::Render),
+    /// Show every setting of one environment
+    Show(tasks::show::Show),
+    /// Compare two environments setting by setting
+    Diff(tasks::show::Diff),
+    /// Choose the active environment (kept in a git-ignored file), or show it
+    Switch(tasks::switch::Switch),
+    /// Create or check the Terraform state bucket and lock table of an environment
+    SetupBackend(tasks::setup_backend::SetupBackend),
+    /// Plan and apply an environment with Terraform (issue #5)
+    Deploy(tasks::pending::Pending),
+    /// Check the environment's S3 buckets live, with a write/read round trip
+    TestS3(tasks::test_s3::TestS3),
+    /// Check the environment's SQS queues and alarms live, with a message round trip
+    TestSqs(tasks::test_sqs::TestSqs),
+    /// Manage the local AWS emulator (moto server on loopback)
+    Local(tasks::local::Local),
+}
+
+/// Parse the command line and run the task; errors are printed with their causes.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = project::Project::discover().and_then(|p| {
+        let p = p.with_flags(cli.env, cli.local);
+        match cli.task {
+            Task::Validate(t) => t.run(&p),
+            Task::Render(t) => t.run(&p),
+            Task::Show(t) => t.run(&p),
+            Task::Diff(t) => t.run(&p),
+            Task::Switch(t) => t.run(&p),
+            Task::SetupBackend(t) => t.run(&p),
+            Task::Deploy(t) => t.run(&p, "deploy", 5),
+            Task::TestS3(t) => t.run(&p),
+            Task::TestSqs(t) => t.run(&p),
+            Task::Local(t) => t.run(&p),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
