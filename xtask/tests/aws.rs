@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::fixtures::{build_buckets, build_queues};
+
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use infra::expect;
@@ -241,18 +243,6 @@ fn wrong_account_is_refused_before_any_change() {
         .contains("refusing");
 }
 
-/// Build every bucket of `name` on the emulator from the model (state bucket included).
-fn build_buckets(aws: &Aws, name: &str) {
-    let s3c = aws.s3();
-    let mut specs = expect::buckets(&env(name));
-    // Log targets first: S3 refuses logging into a bucket that does not exist yet.
-    specs.sort_by_key(|b| b.logging_target.is_some());
-    for spec in specs {
-        aws.block_on(xtask::s3::converge(aws, &s3c, &spec, true))
-            .unwrap();
-    }
-}
-
 fn object_versions(aws: &Aws, bucket: &str) -> usize {
     let r = aws
         .block_on(aws.s3().list_object_versions().bucket(bucket).send())
@@ -265,7 +255,7 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
     let moto = Moto::start();
     let ep = moto.endpoint();
     let aws = connect(&moto, "staging");
-    build_buckets(&aws, "staging");
+    build_buckets(&aws, &env("staging"));
     let data = "mht-api-staging-data";
     let s3c = aws.s3();
     aws.block_on(
@@ -325,7 +315,7 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
     let out = xtask_local(&ep, &["test-s3", "staging", "--format", "json"]);
     out.expect(1);
     assert_eq!(failed(&json(&out)), [format!("{data} versioning")]);
-    build_buckets(&aws, "staging");
+    build_buckets(&aws, &env("staging"));
 
     // Wrong lifecycle: production's transitions on staging's bucket.
     let mut wrong = expect::buckets(&env("staging")).remove(1);
@@ -357,71 +347,12 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
     assert!(failed(&json(&out)).contains(&"mht-api-production-data exists".to_string()));
 }
 
-/// Build the queues and alarms of `name` on the emulator from the model.
-fn build_queues(aws: &Aws, name: &str) -> (String, String) {
-    let spec = expect::queues(&env(name));
-    let sqs = aws.sqs();
-    aws.block_on(async {
-        let dlq = sqs
-            .create_queue()
-            .queue_name(&spec.dead_letter_queue)
-            .attributes(QueueAttributeName::MessageRetentionPeriod, spec.dlq_retention_seconds.to_string())
-            .attributes(QueueAttributeName::SqsManagedSseEnabled, spec.encryption.to_string())
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let dlq_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&dlq)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&QueueAttributeName::QueueArn]
-            .clone();
-        let redrive = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count});
-        let queue = sqs
-            .create_queue()
-            .queue_name(&spec.queue)
-            .attributes(QueueAttributeName::MessageRetentionPeriod, spec.message_retention_seconds.to_string())
-            .attributes(QueueAttributeName::VisibilityTimeout, spec.visibility_timeout_seconds.to_string())
-            .attributes(QueueAttributeName::SqsManagedSseEnabled, spec.encryption.to_string())
-            .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let cw = aws.cloudwatch();
-        for a in &spec.alarms {
-            cw.put_metric_alarm()
-                .alarm_name(&a.name)
-                .namespace("AWS/SQS")
-                .metric_name(a.metric)
-                .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("QueueName").value(&a.queue).build())
-                .statistic(aws_sdk_cloudwatch::types::Statistic::Maximum)
-                .period(60)
-                .evaluation_periods(1)
-                .threshold(a.threshold)
-                .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-                .set_alarm_actions(Some(a.actions.clone()))
-                .send()
-                .await
-                .unwrap();
-        }
-        (queue, dlq)
-    })
-}
-
 #[test]
 fn test_sqs_passes_on_the_model_and_names_each_wrong_setting() {
     let moto = Moto::start();
     let ep = moto.endpoint();
     let aws = connect(&moto, "staging");
-    let (queue, _dlq) = build_queues(&aws, "staging");
+    let (queue, _dlq) = build_queues(&aws, &env("staging"));
 
     let out = xtask_local(&ep, &["test-sqs", "staging", "--deep", "--format", "json"]);
     out.expect(0);
@@ -512,7 +443,7 @@ fn an_emulator_that_stops_or_hangs_fails_fast_with_the_endpoint() {
     let mut moto = Moto::start();
     let ep = moto.endpoint();
     let aws = connect(&moto, "staging");
-    build_queues(&aws, "staging");
+    build_queues(&aws, &env("staging"));
     let root = support::TempDir::new("midrun");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["--local", "test-sqs", "staging", "--deep"])

@@ -26,16 +26,26 @@ data "aws_ssm_parameter" "ami" {
 # Launch template
 ################################################################################
 
+data "aws_default_tags" "current" {}
+
 resource "aws_launch_template" "this" {
   name                   = var.launch_template_name
   image_id               = data.aws_ssm_parameter.ami.insecure_value
   instance_type          = var.instance_type
-  vpc_security_group_ids = [var.security_group_id]
   update_default_version = true
   user_data              = base64encode(local.user_data)
 
   iam_instance_profile {
     name = var.instance_profile_name
+  }
+
+  # A public IP for the instances (the subnets do not hand them out), for image pulls and
+  # AWS APIs without a NAT gateway; inbound is still only the app port from the ALB.
+  network_interfaces {
+    device_index                = 0
+    associate_public_ip_address = true
+    delete_on_termination       = true
+    security_groups             = [var.security_group_id]
   }
 
   metadata_options {
@@ -44,17 +54,21 @@ resource "aws_launch_template" "this" {
     http_put_response_hop_limit = 2
   }
 
-  tag_specifications {
-    resource_type = "instance"
-    tags          = { Name = var.name }
-  }
-
+  # Instances get their tags from the auto scaling group (propagated at launch); volumes
+  # from here. Provider default_tags do not reach either, hence aws_default_tags.
   tag_specifications {
     resource_type = "volume"
-    tags          = { Name = var.name }
+    tags          = merge(data.aws_default_tags.current.tags, { Name = var.name })
   }
 
   tags = { Name = var.launch_template_name }
+
+  lifecycle {
+    # The emulator (moto) echoes the launch template's own tags back as an extra
+    # tag_specifications entry, which no configuration can match; the volume tags are fixed
+    # per environment, so ignoring later changes to them costs nothing.
+    ignore_changes = [tag_specifications]
+  }
 }
 
 ################################################################################
@@ -76,9 +90,13 @@ resource "aws_autoscaling_group" "this" {
     version = aws_launch_template.this.latest_version
   }
 
-  tag {
-    key                 = "Name"
-    value               = var.name
-    propagate_at_launch = true
+  dynamic "tag" {
+    for_each = merge(data.aws_default_tags.current.tags, { Name = var.name })
+
+    content {
+      key                 = tag.key
+      value               = tag.value
+      propagate_at_launch = true
+    }
   }
 }

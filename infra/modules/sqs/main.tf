@@ -14,6 +14,11 @@ resource "aws_sqs_queue" "this" {
   sqs_managed_sse_enabled    = var.sse_enabled
 
   tags = { Name = var.queue_name }
+
+  lifecycle {
+    # Owned by aws_sqs_queue_redrive_policy.this.
+    ignore_changes = [redrive_policy]
+  }
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -23,6 +28,11 @@ resource "aws_sqs_queue" "dlq" {
   sqs_managed_sse_enabled   = var.sse_enabled
 
   tags = { Name = var.dead_letter_queue_name }
+
+  lifecycle {
+    # Owned by aws_sqs_queue_redrive_allow_policy.this.
+    ignore_changes = [redrive_allow_policy]
+  }
 }
 
 resource "aws_sqs_queue_redrive_policy" "this" {
