@@ -492,3 +492,12 @@ fn an_emulator_that_stops_or_hangs_fails_fast_with_the_endpoint() {
     );
     drop(hung);
 }
+
+#[test]
+fn credentials_the_emulator_rejects_give_a_clear_error() {
+    // With authentication on, moto rejects the dummy credentials like AWS rejects bad ones.
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let out = xtask_local(&moto.endpoint(), &["setup-backend", "staging"]);
+    out.expect(1).contains("sts:GetCallerIdentity: ");
+    assert!(!out.stderr.contains("unknown error"), "{}", out.stderr);
+}

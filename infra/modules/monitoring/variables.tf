@@ -62,9 +62,3 @@ variable "alb_arn_suffix" {
   description = "Load balancer shown on the dashboard"
   type        = string
 }
-
-variable "trail_logging_enabled" {
-  description = "Start logging on the trail; false only for emulators whose StartLogging rejects the trail ARN"
-  type        = bool
-  default     = true
-}

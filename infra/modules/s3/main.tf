@@ -11,14 +11,24 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   arn_prefix = "arn:${data.aws_partition.current.partition}:s3:::"
 
-  # Server access logs of the data bucket land under this prefix of the log bucket.
-  access_log_prefix = "s3-access/${var.data_bucket_name}/"
+  # Id of the lifecycle rules and of the Intelligent-Tiering configuration (the same id the
+  # xtask backend setup uses).
+  rule_id = "mht-managed"
 
+  # Server access logs of the data bucket land under s3/<data bucket>/ in the log bucket.
+  access_log_prefix = "s3/${var.data_bucket_name}/"
+
+  # Key prefix of the CloudTrail trail in the log bucket; the monitoring module's trail uses
+  # the same prefix.
+  cloudtrail_prefix = "cloudtrail"
+
+  # `{"AWS": "*"}` is the same as `"*"` for IAM; the emulator's PutBucketLogging check only
+  # parses the object form.
   deny_insecure_transport = {
     for key, name in local.buckets : key => {
       Sid       = "DenyInsecureTransport"
       Effect    = "Deny"
-      Principal = "*"
+      Principal = { AWS = "*" }
       Action    = "s3:*"
       Resource  = ["${local.arn_prefix}${name}", "${local.arn_prefix}${name}/*"]
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
@@ -32,12 +42,11 @@ locals {
     }
     log = {
       Version = "2012-10-17"
-      # The logging grant comes first, with a single-valued Principal and Resource: the
-      # emulator's PutBucketLogging check walks the statements in order, recognises only
-      # that shape, and fails on a string Principal such as the TLS deny's "*".
       Statement = [
+        local.deny_insecure_transport["log"],
         {
-          Sid       = "S3ServerAccessLogsPolicy"
+          # Single-valued Resource: the shape the emulator's PutBucketLogging check accepts.
+          Sid       = "S3ServerAccessLogs"
           Effect    = "Allow"
           Principal = { Service = "logging.s3.amazonaws.com" }
           Action    = "s3:PutObject"
@@ -48,7 +57,7 @@ locals {
           }
         },
         {
-          Sid       = "AWSCloudTrailAclCheck"
+          Sid       = "CloudTrailAclCheck"
           Effect    = "Allow"
           Principal = { Service = "cloudtrail.amazonaws.com" }
           Action    = "s3:GetBucketAcl"
@@ -56,11 +65,11 @@ locals {
           Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
         },
         {
-          Sid       = "AWSCloudTrailWrite"
+          Sid       = "CloudTrailWrite"
           Effect    = "Allow"
           Principal = { Service = "cloudtrail.amazonaws.com" }
           Action    = "s3:PutObject"
-          Resource  = "${local.arn_prefix}${var.log_bucket_name}/AWSLogs/${local.account_id}/*"
+          Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.cloudtrail_prefix}/AWSLogs/${local.account_id}/*"
           Condition = {
             StringEquals = {
               "s3:x-amz-acl"      = "bucket-owner-full-control"
@@ -68,7 +77,6 @@ locals {
             }
           }
         },
-        local.deny_insecure_transport["log"],
       ]
     }
   }
@@ -96,18 +104,19 @@ resource "aws_s3_bucket_public_access_block" "this" {
   restrict_public_buckets = true
 }
 
-# BucketOwnerEnforced (ACLs disabled) on both buckets: S3 server access logging and
-# CloudTrail are granted through the log bucket policy (logging.s3.amazonaws.com,
-# cloudtrail.amazonaws.com), which works with ACLs disabled; the bucket-owner-full-control
-# ACL CloudTrail sends is accepted under BucketOwnerEnforced. Only ACL-based delivery
-# (log-delivery group grants, CloudFront standard logs) would need BucketOwnerPreferred.
+# Data bucket: BucketOwnerEnforced (ACLs disabled). Log bucket: BucketOwnerPreferred. S3
+# server access logging and CloudTrail deliver as their own service principals, granted by
+# the bucket policy, and CloudTrail sends the bucket-owner-full-control ACL; with
+# BucketOwnerPreferred those objects still become the bucket owner's, while ACL-based
+# writers (the log-delivery group, other AWS log sources) keep working. It is also the
+# ownership the xtask live checks (test-s3) expect of the log bucket.
 resource "aws_s3_bucket_ownership_controls" "this" {
   for_each = local.buckets
 
   bucket = aws_s3_bucket.this[each.key].id
 
   rule {
-    object_ownership = "BucketOwnerEnforced"
+    object_ownership = each.key == "data" ? "BucketOwnerEnforced" : "BucketOwnerPreferred"
   }
 }
 
@@ -150,7 +159,7 @@ resource "aws_s3_bucket_intelligent_tiering_configuration" "this" {
   count = var.intelligent_tiering != null ? 1 : 0
 
   bucket = aws_s3_bucket.this["data"].id
-  name   = "archive"
+  name   = local.rule_id
   status = "Enabled"
 
   tiering {
@@ -170,7 +179,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
   bucket = aws_s3_bucket.this["data"].id
 
   rule {
-    id     = "transitions"
+    id     = local.rule_id
     status = "Enabled"
 
     filter {}
@@ -208,7 +217,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "log" {
   bucket = aws_s3_bucket.this["log"].id
 
   rule {
-    id     = "expire"
+    id     = local.rule_id
     status = "Enabled"
 
     filter {}
