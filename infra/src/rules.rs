@@ -95,6 +95,7 @@ rules! {
     ISOLATION_ALARM = "isolation.alarm-topic", "seed §2: each environment alarms to its own topic";
     ISOLATION_POLICY = "isolation.team-policy", "seed §7: a team policy of one environment must not match another environment's resources";
     ISOLATION_SHARED = "isolation.shared", "seed §1: the hosted zone is the one shared resource, and it is the same zone everywhere";
+    TERRAFORM_VALIDATE = "terraform.validate", "Terraform: `terraform validate` accepts the root and the modules it calls";
     RENDER_FRESH = "render.fresh", "this tool: generated files match a fresh `cargo xtask render`";
     PARITY = "parity.feature", "seed §2: staging mirrors production's features; only declared dimensions differ";
 }

@@ -9,6 +9,7 @@ pub mod report;
 pub mod s3;
 pub mod table;
 pub mod tasks;
+pub mod terraform;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;

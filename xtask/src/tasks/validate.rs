@@ -16,6 +16,10 @@ pub struct Validate {
     /// List every rule with its source instead of validating
     #[arg(long)]
     rules: bool,
+    /// Also run `terraform init -backend=false` + `terraform validate` on every root (offline
+    /// through a provider mirror when one is configured or found)
+    #[arg(long)]
+    terraform: bool,
 }
 
 fn violation_json(v: &Violation) -> serde_json::Value {
@@ -52,6 +56,26 @@ impl Validate {
             report.checks.push(Check {
                 name: "rendered files".into(),
                 violations: fresh,
+            });
+        }
+        if self.terraform && report.ok() {
+            let mut violations = Vec::new();
+            for env in &report.environments {
+                for diagnostic in crate::terraform::validate_root(p, &env.name)? {
+                    violations.push(Violation {
+                        env: String::new(),
+                        path: format!("{}/main.tf.json", infra::render::root_dir(&env.name)),
+                        rule: infra::rules::TERRAFORM_VALIDATE,
+                        value: env.name.clone(),
+                        problem: diagnostic,
+                        fix: "fix the module interface or the renderer, then `cargo xtask render`"
+                            .into(),
+                    });
+                }
+            }
+            report.checks.push(Check {
+                name: "terraform validate".into(),
+                violations,
             });
         }
         let ok = report.ok();

@@ -40,12 +40,16 @@ impl Drop for TempDir {
     }
 }
 
-/// Copy a directory tree.
+/// Copy a directory tree, leaving out hidden entries (`.terraform` working directories) and links.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {
         let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
+        let kind = entry.file_type().unwrap();
+        if entry.file_name().to_string_lossy().starts_with('.') || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
             copy_tree(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).unwrap();

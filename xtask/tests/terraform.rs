@@ -1,0 +1,92 @@
+//! Terraform accepts the rendered roots and the modules, offline through a provider mirror.
+
+mod support;
+
+use support::{copy_tree, repo, xtask, TempDir};
+
+fn infra_copy() -> TempDir {
+    let root = TempDir::new("tf");
+    for dir in ["infra/environments", "infra/modules"] {
+        copy_tree(&repo().join(dir), &root.path().join(dir));
+    }
+    root
+}
+
+#[test]
+fn terraform_validates_both_roots_offline_with_one_plugin_cache() {
+    let root = infra_copy();
+    let out = xtask(
+        Some(root.path()),
+        &[("TF_CLI_CONFIG_FILE", "")],
+        &["validate", "--terraform"],
+    );
+    out.expect(0);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("terraform validate"))
+        .unwrap_or_default();
+    assert!(line.contains(" ok "), "{}", out.stdout);
+    // One shared cache; each root links into it instead of holding its own copy.
+    let config = std::fs::read_to_string(root.path().join(".mht/terraform.tfrc")).unwrap();
+    assert!(
+        config.contains("filesystem_mirror") && config.contains("plugin_cache_dir"),
+        "{config}"
+    );
+    for env in ["staging", "production"] {
+        let providers = root.path().join(format!(
+            "infra/environments/{env}/.terraform/providers/registry.terraform.io/hashicorp/aws"
+        ));
+        let version = std::fs::read_dir(&providers)
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
+        let platform = std::fs::read_dir(&version)
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
+        assert!(
+            std::fs::symlink_metadata(&platform)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{} is a copy",
+            platform.display()
+        );
+    }
+}
+
+#[test]
+fn a_broken_module_interface_fails_terraform_validate() {
+    let root = infra_copy();
+    let vars = root.path().join("infra/modules/sqs/variables.tf");
+    let text = std::fs::read_to_string(&vars).unwrap();
+    std::fs::write(
+        &vars,
+        text.replace(
+            "variable \"max_receive_count\"",
+            "variable \"max_receives\"",
+        ),
+    )
+    .unwrap();
+    xtask(
+        Some(root.path()),
+        &[("TF_CLI_CONFIG_FILE", "")],
+        &["validate", "--terraform"],
+    )
+    .expect(1)
+    .contains("terraform validate  FAILED")
+    .contains("max_receive_count");
+}
+
+#[test]
+fn a_wrong_mirror_setting_is_named() {
+    let root = infra_copy();
+    xtask(Some(root.path()), &[("MHT_TF_PROVIDER_MIRROR", "/nonexistent/mirror")], &["validate", "--terraform"])
+        .expect(1)
+        .contains("MHT_TF_PROVIDER_MIRROR `/nonexistent/mirror` holds no `registry.terraform.io/hashicorp/aws`");
+}
