@@ -168,6 +168,8 @@ pub fn modules(env: &Environment) -> Map<String, Value> {
             "lifecycle_transitions": d.lifecycle.iter().map(|t| json!({"days": t.days, "storage_class": t.storage_class})).collect::<Vec<_>>(),
             "access_logging": d.access_logging,
             "log_retention_days": env.s3.log_retention_days,
+            // The log bucket always holds logs; only unprotected environments may be destroyed.
+            "force_destroy": !env.protected,
         }),
     );
     add(

@@ -49,7 +49,7 @@ variable "app_port" {
 }
 
 variable "container_image" {
-  description = "Container image the instances run on app_port (a placeholder answering 200 on every path until the API image is wired in)"
+  description = "Container image the instances run on app_port; the default is a placeholder answering 200 on every path"
   type        = string
   default     = "hashicorp/http-echo:1.0"
 }

@@ -35,50 +35,51 @@ locals {
     }
   }
 
+  bucket_statements = {
+    data = var.deny_insecure_transport ? [local.deny_insecure_transport["data"]] : []
+    log = concat(var.deny_insecure_transport ? [local.deny_insecure_transport["log"]] : [], [
+      {
+        # Single-valued Resource: the shape the emulator's PutBucketLogging check accepts.
+        Sid       = "S3ServerAccessLogs"
+        Effect    = "Allow"
+        Principal = { Service = "logging.s3.amazonaws.com" }
+        Action    = "s3:PutObject"
+        Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.access_log_prefix}*"
+        Condition = {
+          ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}${var.data_bucket_name}" }
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+        }
+      },
+      {
+        Sid       = "CloudTrailAclCheck"
+        Effect    = "Allow"
+        Principal = { Service = "cloudtrail.amazonaws.com" }
+        Action    = "s3:GetBucketAcl"
+        Resource  = "${local.arn_prefix}${var.log_bucket_name}"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      },
+      {
+        Sid       = "CloudTrailWrite"
+        Effect    = "Allow"
+        Principal = { Service = "cloudtrail.amazonaws.com" }
+        Action    = "s3:PutObject"
+        Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.cloudtrail_prefix}/AWSLogs/${local.account_id}/*"
+        Condition = {
+          StringEquals = {
+            "s3:x-amz-acl"      = "bucket-owner-full-control"
+            "aws:SourceAccount" = local.account_id
+          }
+        }
+      },
+    ])
+  }
+
+  # A bucket without statements gets no policy.
   bucket_policies = {
-    data = {
+    for key, statements in local.bucket_statements : key => {
       Version   = "2012-10-17"
-      Statement = [local.deny_insecure_transport["data"]]
-    }
-    log = {
-      Version = "2012-10-17"
-      Statement = [
-        local.deny_insecure_transport["log"],
-        {
-          # Single-valued Resource: the shape the emulator's PutBucketLogging check accepts.
-          Sid       = "S3ServerAccessLogs"
-          Effect    = "Allow"
-          Principal = { Service = "logging.s3.amazonaws.com" }
-          Action    = "s3:PutObject"
-          Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.access_log_prefix}*"
-          Condition = {
-            ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}${var.data_bucket_name}" }
-            StringEquals = { "aws:SourceAccount" = local.account_id }
-          }
-        },
-        {
-          Sid       = "CloudTrailAclCheck"
-          Effect    = "Allow"
-          Principal = { Service = "cloudtrail.amazonaws.com" }
-          Action    = "s3:GetBucketAcl"
-          Resource  = "${local.arn_prefix}${var.log_bucket_name}"
-          Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-        },
-        {
-          Sid       = "CloudTrailWrite"
-          Effect    = "Allow"
-          Principal = { Service = "cloudtrail.amazonaws.com" }
-          Action    = "s3:PutObject"
-          Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.cloudtrail_prefix}/AWSLogs/${local.account_id}/*"
-          Condition = {
-            StringEquals = {
-              "s3:x-amz-acl"      = "bucket-owner-full-control"
-              "aws:SourceAccount" = local.account_id
-            }
-          }
-        },
-      ]
-    }
+      Statement = statements
+    } if length(statements) > 0
   }
 }
 
@@ -89,7 +90,8 @@ locals {
 resource "aws_s3_bucket" "this" {
   for_each = local.buckets
 
-  bucket = each.value
+  bucket        = each.value
+  force_destroy = var.force_destroy
 
   tags = { Name = each.value }
 }
@@ -134,10 +136,10 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  for_each = local.buckets
+  for_each = local.bucket_policies
 
   bucket = aws_s3_bucket.this[each.key].id
-  policy = jsonencode(local.bucket_policies[each.key])
+  policy = jsonencode(each.value)
 
   # A policy is rejected while the public access block is being applied.
   depends_on = [aws_s3_bucket_public_access_block.this]

@@ -43,3 +43,15 @@ variable "log_retention_days" {
   description = "Days the log bucket keeps its objects"
   type        = number
 }
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the buckets with their objects; for environments that are not protected"
+  type        = bool
+  default     = false
+}
+
+variable "deny_insecure_transport" {
+  description = "Bucket policies deny requests not made over TLS; false only on emulators that ignore policy conditions"
+  type        = bool
+  default     = true
+}

@@ -69,7 +69,7 @@ variable "alarm_actions" {
 }
 
 variable "redrive_allow_policy_enabled" {
-  description = "Allow only the job queue to use the dead-letter queue (RedriveAllowPolicy)"
+  description = "Only the job queue may use the dead-letter queue (RedriveAllowPolicy); false only on emulators that do not report it"
   type        = bool
   default     = true
 }
