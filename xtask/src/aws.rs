@@ -200,3 +200,34 @@ pub fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
         _ => None,
     }
 }
+
+impl Aws {
+    /// The ID of the hosted zone `name` on the emulator, created when missing. (On AWS the
+    /// shared zone exists and its ID is in the model.)
+    pub fn emulator_zone(&self, name: &str) -> Result<String> {
+        let r53 = aws_sdk_route53::Client::new(&self.config);
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        self.block_on(async {
+            let zones = r53
+                .list_hosted_zones_by_name()
+                .dns_name(&fqdn)
+                .send()
+                .await
+                .map_err(|e| self.error("route53:ListHostedZonesByName", e))?;
+            if let Some(z) = zones.hosted_zones().iter().find(|z| z.name() == fqdn) {
+                return Ok(z.id().trim_start_matches("/hostedzone/").to_string());
+            }
+            let created = r53
+                .create_hosted_zone()
+                .name(&fqdn)
+                .caller_reference(crate::report::run_id())
+                .send()
+                .await
+                .map_err(|e| self.error("route53:CreateHostedZone", e))?;
+            Ok(created
+                .hosted_zone()
+                .map(|z| z.id().trim_start_matches("/hostedzone/").to_string())
+                .unwrap_or_default())
+        })
+    }
+}

@@ -106,6 +106,8 @@ pub fn up(p: &Project, port: Option<u16>) -> Result<(Emulator, bool)> {
     let mut command = Command::new("moto_server");
     command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // ACM certificates validate at once instead of after a minute.
+        .env("MOTO_ACM_VALIDATION_WAIT", "0")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

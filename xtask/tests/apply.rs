@@ -1,0 +1,264 @@
+//! The real thing on the emulator: both rendered roots initialised with the S3 backend on moto,
+//! applied, checked through the emulator's APIs, planned again (no perpetual diff), and
+//! staging destroyed while production stays. Terraform really runs; only the endpoint differs.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use support::{copy_tree, repo, xtask_local, Moto, TempDir};
+use xtask::aws::Aws;
+use xtask::project::Project;
+
+fn env(name: &str) -> infra::Environment {
+    infra::environments::all()
+        .into_iter()
+        .find(|b| b.env_name() == name)
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+/// `terraform <args>` in `env`'s root; returns the exit code and the combined output.
+fn terraform(project: &Project, name: &str, args: &[&str]) -> (i32, String) {
+    let dir = project.root.join(infra::render::root_dir(name));
+    let mut cmd = Command::new("terraform");
+    cmd.args(args)
+        .current_dir(&dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0");
+    if let Some(config) = xtask::terraform::cli_config(project).unwrap() {
+        cmd.env("TF_CLI_CONFIG_FILE", config);
+    }
+    let out = cmd.output().expect("terraform on PATH");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn ok(project: &Project, name: &str, args: &[&str]) -> String {
+    let (code, text) = terraform(project, name, args);
+    assert_eq!(code, 0, "terraform {args:?} in {name}:\n{text}");
+    text
+}
+
+/// Every managed resource's `arn` and `id` in a root's state.
+fn managed_ids(project: &Project, name: &str) -> BTreeSet<String> {
+    let text = ok(project, name, &["show", "-json", "-no-color"]);
+    let state: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("{}")).unwrap();
+    let mut out = BTreeSet::new();
+    let mut modules = vec![state["values"]["root_module"].clone()];
+    while let Some(m) = modules.pop() {
+        for r in m["resources"].as_array().into_iter().flatten() {
+            if r["mode"] == "managed" {
+                for key in ["arn", "id"] {
+                    if let Some(v) = r["values"][key].as_str() {
+                        out.insert(v.to_string());
+                    }
+                }
+            }
+        }
+        modules.extend(m["child_modules"].as_array().into_iter().flatten().cloned());
+    }
+    out
+}
+
+/// Facts read from the emulator's EC2, ELB, IAM and Logs APIs (boto3 ships with moto).
+fn facts(endpoint: &str) -> serde_json::Value {
+    let script = r#"
+import boto3, json, sys
+kw = dict(endpoint_url=sys.argv[1], region_name="us-west-2", aws_access_key_id="test", aws_secret_access_key="test")
+ec2, elb, iam, logs = (boto3.client(s, **kw) for s in ("ec2", "elbv2", "iam", "logs"))
+out = {}
+for env in ("staging", "production"):
+    tag = [{"Name": "tag:Environment", "Values": [env]}]
+    inst = [i for r in ec2.describe_instances(Filters=tag + [{"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"] for i in r["Instances"]]
+    vpcs = ec2.describe_vpcs(Filters=tag)["Vpcs"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [v["VpcId"] for v in vpcs] or ["none"]}])["Subnets"]
+    out[env] = {
+        "instance_types": sorted(i["InstanceType"] for i in inst),
+        "vpc_cidrs": sorted(v["CidrBlock"] for v in vpcs),
+        "subnets": sorted((s["CidrBlock"], s["AvailabilityZone"]) for s in subnets),
+        "load_balancers": sorted(l["LoadBalancerName"] for l in elb.describe_load_balancers()["LoadBalancers"] if env in l["LoadBalancerName"]),
+        "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"]),
+        "log_groups": sorted((g["logGroupName"], g.get("retentionInDays")) for g in logs.describe_log_groups(logGroupNamePrefix=f"/mht-api/{env}/")["logGroups"]),
+    }
+print(json.dumps(out))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, endpoint])
+        .output()
+        .expect("python3 with boto3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn live_checks_pass(endpoint: &str, name: &str) {
+    for task in ["test-s3", "test-sqs"] {
+        xtask_local(endpoint, &[task, name]).expect(0);
+    }
+}
+
+#[test]
+fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let root = TempDir::new("apply");
+    for dir in ["infra/environments", "infra/modules"] {
+        copy_tree(&repo().join(dir), &root.path().join(dir));
+    }
+    let project = Project::at(root.path().to_path_buf());
+    let names = ["staging", "production"];
+
+    // Backends through the tool itself; the shared zone as the emulator numbers it.
+    for name in names {
+        xtask_local(&ep, &["setup-backend", name]).expect(0);
+    }
+    let zone = Aws::with_endpoint(&env("staging"), Some(ep.clone()))
+        .unwrap()
+        .emulator_zone("amygdalas.com")
+        .unwrap();
+    for name in names {
+        xtask::terraform::set_emulator_override(&project, &env(name), Some((&ep, &zone))).unwrap();
+        assert!(root
+            .path()
+            .join(infra::render::root_dir(name))
+            .join(xtask::terraform::EMULATOR_OVERRIDE)
+            .is_file());
+        ok(&project, name, &["init", "-input=false", "-no-color"]);
+        ok(&project, name, &["validate", "-no-color"]);
+    }
+
+    // Apply both at once: Terraform waits on the emulator far more than it computes.
+    let applies: Vec<_> = names
+        .map(|name| {
+            let project = Project::at(root.path().to_path_buf());
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                ok(
+                    &project,
+                    name,
+                    &["apply", "-auto-approve", "-input=false", "-no-color"],
+                );
+                eprintln!("apply {name}: {:.1} s", start.elapsed().as_secs_f64());
+            })
+        })
+        .into_iter()
+        .collect();
+    for a in applies {
+        a.join().unwrap();
+    }
+
+    // The seed's rows, read from the emulator.
+    let f = facts(&ep);
+    assert_eq!(
+        f["staging"]["instance_types"],
+        serde_json::json!(["t2.micro", "t2.micro"])
+    );
+    assert_eq!(
+        f["production"]["instance_types"],
+        serde_json::json!(["t3.medium", "t3.medium", "t3.medium"])
+    );
+    for (name, net) in [("staging", "10.1"), ("production", "10.0")] {
+        let e = &f[name];
+        assert_eq!(e["vpc_cidrs"], serde_json::json!([format!("{net}.0.0/16")]));
+        let subnets: Vec<(String, String)> = serde_json::from_value(e["subnets"].clone()).unwrap();
+        assert_eq!(
+            subnets,
+            (1..=3)
+                .map(|i| (
+                    format!("{net}.{i}.0/24"),
+                    format!("us-west-2{}", ['a', 'b', 'c'][i - 1])
+                ))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            e["load_balancers"],
+            serde_json::json!([format!("mht-api-{name}-alb")])
+        );
+        let roles: Vec<String> = serde_json::from_value(e["roles"].clone()).unwrap();
+        for role in ["api-service", "worker-service", "s3-access"] {
+            assert!(
+                roles.contains(&format!("mht-api-{name}-{role}-role")),
+                "{name}: {roles:?}"
+            );
+        }
+    }
+    assert_eq!(
+        f["staging"]["log_groups"],
+        serde_json::json!([["/mht-api/staging/app", 7], ["/mht-api/staging/sqs", 7]])
+    );
+    assert_eq!(
+        f["production"]["log_groups"],
+        serde_json::json!([
+            ["/mht-api/production/app", 90],
+            ["/mht-api/production/sqs", 30]
+        ])
+    );
+    // Encryption, lifecycle, logging, redrive and alarms on the right topic: the live checks.
+    for name in names {
+        live_checks_pass(&ep, name);
+    }
+
+    // Nothing is shared: no managed resource of one root is a managed resource of the other.
+    let (s, p) = (
+        managed_ids(&project, "staging"),
+        managed_ids(&project, "production"),
+    );
+    let shared: Vec<&String> = s.intersection(&p).collect();
+    assert!(shared.is_empty(), "shared between environments: {shared:?}");
+
+    // No perpetual diff.
+    for name in names {
+        let (code, text) = terraform(
+            &project,
+            name,
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        );
+        assert_eq!(code, 0, "second plan of {name} is not empty:\n{text}");
+    }
+
+    // Staging goes; production stays, unchanged.
+    ok(
+        &project,
+        "staging",
+        &["destroy", "-auto-approve", "-input=false", "-no-color"],
+    );
+    let f = facts(&ep);
+    assert_eq!(f["staging"]["instance_types"], serde_json::json!([]));
+    assert_eq!(f["staging"]["roles"], serde_json::json!([]));
+    assert_eq!(
+        f["production"]["instance_types"].as_array().unwrap().len(),
+        3
+    );
+    let (code, text) = terraform(
+        &project,
+        "production",
+        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+    );
+    assert_eq!(
+        code, 0,
+        "production changed after staging's destroy:\n{text}"
+    );
+    live_checks_pass(&ep, "production");
+    assert!(managed_ids(&project, "production") == p);
+
+    // Without the emulator the override goes, so nothing can aim a real run at it.
+    xtask::terraform::set_emulator_override(&project, &env("staging"), None).unwrap();
+    assert!(!Path::new(
+        &root
+            .path()
+            .join("infra/environments/staging")
+            .join(xtask::terraform::EMULATOR_OVERRIDE)
+    )
+    .exists());
+}
