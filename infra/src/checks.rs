@@ -50,6 +50,16 @@ fn owned(env: &Environment) -> Vec<(Rule, String, String)> {
             name.clone(),
         ));
     }
+    // ACM validation records are named after the certificate's names (a wildcard validates as
+    // its domain): two environments certifying one name would share, and destroy, one record.
+    for (i, name) in env.dns.certificate_names.iter().enumerate() {
+        let validated = name.trim_start_matches("*.").to_string();
+        out.push((
+            rules::ISOLATION_DNS,
+            format!("dns.certificate_names[{i}]"),
+            validated,
+        ));
+    }
     for (i, arn) in env.alarm_actions().into_iter().enumerate() {
         out.push((
             rules::ISOLATION_ALARM,

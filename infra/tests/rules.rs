@@ -673,6 +673,22 @@ fn every_violation_is_reported_at_once() {
 }
 
 #[test]
+fn certificates_of_two_environments_may_not_validate_the_same_name() {
+    // Staging certifying `*.amygdalas.com` would share production's validation record.
+    let found = staging_with(|b| {
+        b.dns(|d| {
+            d.certificate_names.push("*.amygdalas.com".into());
+        })
+    });
+    assert!(
+        found
+            .iter()
+            .any(|v| v.rule == rules::ISOLATION_DNS && v.path == "dns.certificate_names[0]"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn seed_team_policies_as_written_are_rejected() {
     let seed_staging = TeamPolicy {
         team: "development".into(),
