@@ -55,7 +55,8 @@ fn managed_ids(project: &Project, name: &str) -> BTreeSet<String> {
     let mut modules = vec![state["values"]["root_module"].clone()];
     while let Some(m) = modules.pop() {
         for r in m["resources"].as_array().into_iter().flatten() {
-            if r["mode"] == "managed" {
+            // A certificate validation's id is the time it finished, not a resource.
+            if r["mode"] == "managed" && r["type"] != "aws_acm_certificate_validation" {
                 for key in ["arn", "id"] {
                     if let Some(v) = r["values"][key].as_str() {
                         out.insert(v.to_string());

@@ -187,6 +187,33 @@ async fn cleanup(aws: &Aws, s3c: &Client, bucket: &str, prefix: &str) -> Result<
     ))
 }
 
+/// Every check of `env`'s buckets, and the round trip; the caller has guarded the account.
+pub fn checks(aws: &Aws, env: &infra::Environment) -> Vec<Check> {
+    let s3c = aws.s3();
+    let specs = expect::buckets(env);
+    let data = specs
+        .iter()
+        .find(|b| b.purpose == "data")
+        .map(|b| b.name.clone());
+    aws.block_on(async {
+        let settings = join_all(specs.iter().map(|b| check_bucket(aws, &s3c, b)));
+        let trip = async {
+            match &data {
+                Some(bucket) if s3::exists(aws, &s3c, bucket).await.unwrap_or(false) => {
+                    round_trip(aws, &s3c, bucket).await
+                }
+                _ => Vec::new(),
+            }
+        };
+        let (settings, trip) = tokio::join!(settings, trip);
+        settings
+            .into_iter()
+            .flatten()
+            .chain(trip)
+            .collect::<Vec<_>>()
+    })
+}
+
 impl TestS3 {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
@@ -197,29 +224,7 @@ impl TestS3 {
         }
         aws.guard_account(&env)?;
         let start = Instant::now();
-        let s3c = aws.s3();
-        let specs = expect::buckets(&env);
-        let data = specs
-            .iter()
-            .find(|b| b.purpose == "data")
-            .map(|b| b.name.clone());
-        let checks = aws.block_on(async {
-            let settings = join_all(specs.iter().map(|b| check_bucket(&aws, &s3c, b)));
-            let trip = async {
-                match &data {
-                    Some(bucket) if s3::exists(&aws, &s3c, bucket).await.unwrap_or(false) => {
-                        round_trip(&aws, &s3c, bucket).await
-                    }
-                    _ => Vec::new(),
-                }
-            };
-            let (settings, trip) = tokio::join!(settings, trip);
-            settings
-                .into_iter()
-                .flatten()
-                .chain(trip)
-                .collect::<Vec<_>>()
-        });
+        let checks = checks(&aws, &env);
         report::print("test-s3", &name, &checks, start.elapsed(), self.format)
     }
 }

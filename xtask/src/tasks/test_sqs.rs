@@ -342,6 +342,41 @@ async fn redrive(aws: &Aws, sqs: &Client, spec: &Queues, url: &str, dlq_url: &st
     }
 }
 
+/// Every check of `env`'s queues and alarms, and the round trip (and, `deep`, the redrive
+/// proof); the caller has guarded the account.
+pub fn checks(aws: &Aws, env: &infra::Environment, deep: bool) -> Vec<Check> {
+    let spec = expect::queues(env);
+    let sqs = aws.sqs();
+    aws.block_on(async {
+        let (main, dlq, alarm_checks) = tokio::join!(
+            queue(aws, &sqs, &spec.queue),
+            queue(aws, &sqs, &spec.dead_letter_queue),
+            alarms(aws, &spec)
+        );
+        let mut checks = vec![
+            Check::outcome(
+                &spec.queue,
+                "exists",
+                main.as_ref().map(|_| "yes".into()).map_err(Clone::clone),
+            ),
+            Check::outcome(
+                &spec.dead_letter_queue,
+                "exists",
+                dlq.as_ref().map(|_| "yes".into()).map_err(Clone::clone),
+            ),
+        ];
+        if let (Ok((url, main)), Ok((dlq_url, dlq))) = (&main, &dlq) {
+            checks.extend(settings(&spec, main, dlq));
+            checks.extend(round_trip(aws, &sqs, &spec.queue, url).await);
+            if deep {
+                checks.extend(redrive(aws, &sqs, &spec, url, dlq_url).await);
+            }
+        }
+        checks.extend(alarm_checks);
+        checks
+    })
+}
+
 impl TestSqs {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
@@ -352,36 +387,7 @@ impl TestSqs {
         }
         aws.guard_account(&env)?;
         let start = Instant::now();
-        let spec = expect::queues(&env);
-        let sqs = aws.sqs();
-        let checks = aws.block_on(async {
-            let (main, dlq, alarm_checks) = tokio::join!(
-                queue(&aws, &sqs, &spec.queue),
-                queue(&aws, &sqs, &spec.dead_letter_queue),
-                alarms(&aws, &spec)
-            );
-            let mut checks = vec![
-                Check::outcome(
-                    &spec.queue,
-                    "exists",
-                    main.as_ref().map(|_| "yes".into()).map_err(Clone::clone),
-                ),
-                Check::outcome(
-                    &spec.dead_letter_queue,
-                    "exists",
-                    dlq.as_ref().map(|_| "yes".into()).map_err(Clone::clone),
-                ),
-            ];
-            if let (Ok((url, main)), Ok((dlq_url, dlq))) = (&main, &dlq) {
-                checks.extend(settings(&spec, main, dlq));
-                checks.extend(round_trip(&aws, &sqs, &spec.queue, url).await);
-                if self.deep {
-                    checks.extend(redrive(&aws, &sqs, &spec, url, dlq_url).await);
-                }
-            }
-            checks.extend(alarm_checks);
-            checks
-        });
+        let checks = checks(&aws, &env, self.deep);
         report::print("test-sqs", &name, &checks, start.elapsed(), self.format)
     }
 }
