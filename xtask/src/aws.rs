@@ -21,6 +21,8 @@ pub struct Aws {
     /// `AWS us-west-2` or the emulator's URL: named in every connection error.
     pub target: String,
     pub local: bool,
+    /// The emulator's URL when `local`.
+    pub endpoint: Option<String>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -77,6 +79,7 @@ impl Aws {
             config,
             target,
             local: endpoint.is_some(),
+            endpoint,
             runtime,
         })
     }

@@ -3,8 +3,10 @@
 //! emulator fixtures from the same code the tasks use.
 
 pub mod aws;
+pub mod git;
 pub mod local;
 pub mod project;
+pub mod records;
 pub mod report;
 pub mod s3;
 pub mod table;
@@ -53,8 +55,14 @@ enum Task {
     Switch(tasks::switch::Switch),
     /// Create or check the Terraform state bucket and lock table of an environment
     SetupBackend(tasks::setup_backend::SetupBackend),
-    /// Plan and apply an environment with Terraform (issue #5)
-    Deploy(tasks::pending::Pending),
+    /// Plan an environment with Terraform: exit 0 no changes, 2 changes, 1 error
+    Plan(tasks::plan::Plan),
+    /// Plan, confirm and apply an environment, then check it live and record the deployment
+    Deploy(tasks::deploy::Deploy),
+    /// Destroy an unprotected environment (typed confirmation); protected ones are refused
+    Destroy(tasks::deploy::Destroy),
+    /// List the recorded deployments of an environment
+    History(tasks::deploy::History),
     /// Check the environment's S3 buckets live, with a write/read round trip
     TestS3(tasks::test_s3::TestS3),
     /// Check the environment's SQS queues and alarms live, with a message round trip
@@ -75,7 +83,10 @@ pub fn run() -> ExitCode {
             Task::Diff(t) => t.run(&p),
             Task::Switch(t) => t.run(&p),
             Task::SetupBackend(t) => t.run(&p),
-            Task::Deploy(t) => t.run(&p, "deploy", 5),
+            Task::Plan(t) => t.run(&p),
+            Task::Deploy(t) => t.run(&p),
+            Task::Destroy(t) => t.run(&p),
+            Task::History(t) => t.run(&p),
             Task::TestS3(t) => t.run(&p),
             Task::TestSqs(t) => t.run(&p),
             Task::Local(t) => t.run(&p),

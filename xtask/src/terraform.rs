@@ -269,3 +269,268 @@ pub fn set_emulator_override(
         },
     }
 }
+
+/// A prepared root: where to run Terraform, and the log its output goes to.
+pub struct Run {
+    pub dir: PathBuf,
+    pub log: PathBuf,
+    config: Option<PathBuf>,
+}
+
+/// What a saved plan would do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    /// Addresses deleted or replaced, with the action.
+    pub destructive: Vec<(String, &'static str)>,
+    /// Every address that changes, with the action.
+    pub changes: Vec<(String, &'static str)>,
+}
+
+impl PlanSummary {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Parse `terraform show -json <plan>`.
+    pub fn from_json(plan: &serde_json::Value) -> PlanSummary {
+        let mut s = PlanSummary::default();
+        for rc in plan["resource_changes"].as_array().into_iter().flatten() {
+            let actions: Vec<&str> = rc["change"]["actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str())
+                .collect();
+            let address = rc["address"].as_str().unwrap_or_default().to_string();
+            let action = match actions.as_slice() {
+                ["create"] => "create",
+                ["update"] => "update",
+                ["delete"] => "delete",
+                ["delete", "create"] | ["create", "delete"] => "replace",
+                _ => continue,
+            };
+            match action {
+                "create" => s.add += 1,
+                "update" => s.change += 1,
+                "delete" => s.destroy += 1,
+                _ => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+            }
+            if action == "delete" || action == "replace" {
+                s.destructive.push((address.clone(), action));
+            }
+            s.changes.push((address, action));
+        }
+        s
+    }
+}
+
+impl Run {
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new("terraform");
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0");
+        if let Some(config) = &self.config {
+            cmd.env("TF_CLI_CONFIG_FILE", config);
+        }
+        cmd
+    }
+
+    fn append_log(&self, args: &[&str], text: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)?;
+        writeln!(f, "$ terraform {}", args.join(" "))?;
+        f.write_all(text)?;
+        Ok(())
+    }
+
+    /// Run `terraform <args>`; output goes to the log. Returns the exit code and the output.
+    pub fn terraform(&self, args: &[&str]) -> Result<(i32, String)> {
+        let out = match self.command(args).output() {
+            Ok(out) => out,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                bail!("`terraform` is not on PATH: install Terraform >= 1.5 (see README)")
+            }
+            Err(e) => return Err(e).context("cannot run terraform"),
+        };
+        let mut text = out.stdout.clone();
+        text.extend_from_slice(&out.stderr);
+        self.append_log(args, &text)?;
+        Ok((
+            out.status.code().unwrap_or(1),
+            String::from_utf8_lossy(&text).into_owned(),
+        ))
+    }
+
+    /// Like [`Run::terraform`], failing with the end of Terraform's output on a non-zero exit.
+    pub fn must(&self, args: &[&str]) -> Result<String> {
+        let (code, text) = self.terraform(args)?;
+        if code != 0 {
+            bail!(
+                "`terraform {}` failed (log `{}`):\n{}",
+                args.join(" "),
+                self.log.display(),
+                tail(&text, 15)
+            );
+        }
+        Ok(text)
+    }
+
+    /// `terraform plan` into a saved plan file; `(summary, plan file)`.
+    pub fn plan(&self, plan_file: &Path) -> Result<PlanSummary> {
+        let out = format!("-out={}", plan_file.display());
+        let args = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-lock-timeout=60s",
+            "-detailed-exitcode",
+            out.as_str(),
+        ];
+        let (code, text) = self.terraform(&args)?;
+        if code == 1 {
+            bail!(
+                "`terraform plan` failed (log `{}`):\n{}",
+                self.log.display(),
+                tail(&text, 15)
+            );
+        }
+        let plan = plan_file.display().to_string();
+        let json = self.must(&["show", "-json", "-no-color", &plan])?;
+        let value: serde_json::Value = serde_json::from_str(
+            json.lines()
+                .rev()
+                .find(|l| l.starts_with('{'))
+                .unwrap_or("{}"),
+        )
+        .context("`terraform show -json` printed no JSON")?;
+        Ok(PlanSummary::from_json(&value))
+    }
+
+    /// Apply a saved plan, driving a progress bar from Terraform's JSON events.
+    pub fn apply(&self, plan_file: &Path, total: usize) -> Result<()> {
+        use std::io::BufRead;
+        let plan = plan_file.display().to_string();
+        let args = [
+            "apply",
+            "-input=false",
+            "-json",
+            "-lock-timeout=60s",
+            plan.as_str(),
+        ];
+        let mut child = self
+            .command(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .context("cannot run `terraform apply`")?;
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let mut errors = Vec::new();
+        let mut log = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                log.extend_from_slice(line.as_bytes());
+                log.push(b'\n');
+                let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
+                let addr = event["hook"]["resource"]["addr"]
+                    .as_str()
+                    .unwrap_or_default();
+                match event["type"].as_str() {
+                    Some("apply_start") => bar.set_message(addr.to_string()),
+                    Some("apply_complete") => bar.inc(1),
+                    Some("apply_errored") => errors.push(format!("{addr}: failed")),
+                    Some("diagnostic") if event["diagnostic"]["severity"] == "error" => errors
+                        .push(format!(
+                            "{} {}",
+                            event["diagnostic"]["summary"].as_str().unwrap_or_default(),
+                            event["diagnostic"]["detail"].as_str().unwrap_or_default()
+                        )),
+                    _ => {}
+                }
+            }
+        }
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut stderr);
+        }
+        log.extend_from_slice(stderr.as_bytes());
+        self.append_log(&args, &log)?;
+        let status = child.wait()?;
+        bar.finish_and_clear();
+        if !status.success() {
+            errors.push(stderr.trim().to_string());
+            bail!(
+                "`terraform apply` failed (log `{}`):\n{}",
+                self.log.display(),
+                errors.join("\n").trim()
+            );
+        }
+        Ok(())
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Make `env`'s root ready to plan against `aws`: the emulator override written (or removed),
+/// then `terraform init` with the environment's backend. Output goes to a log under `.mht/logs/`.
+pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> Result<Run> {
+    let dir = p.root.join(infra::render::root_dir(&env.name));
+    if !dir.join("main.tf.json").is_file() {
+        bail!(
+            "`{}` has no main.tf.json; run `cargo xtask render`",
+            dir.display()
+        );
+    }
+    match &aws.endpoint {
+        Some(endpoint) => {
+            let zone = aws.emulator_zone(&env.dns.zone.name)?;
+            set_emulator_override(p, env, Some((endpoint, &zone)))?;
+        }
+        None => set_emulator_override(p, env, None)?,
+    }
+    let logs = p.root.join(".mht/logs");
+    std::fs::create_dir_all(&logs)
+        .with_context(|| format!("cannot create `{}`", logs.display()))?;
+    let run = Run {
+        dir,
+        log: logs.join(format!(
+            "{}-{}.log",
+            env.name,
+            crate::git::utc_now().replace(':', "")
+        )),
+        config: cli_config(p)?,
+    };
+    run.must(&[
+        "init",
+        "-input=false",
+        "-no-color",
+        "-reconfigure",
+        "-lock-timeout=60s",
+    ])?;
+    Ok(run)
+}

@@ -1,5 +1,6 @@
+pub mod deploy;
 pub mod local;
-pub mod pending;
+pub mod plan;
 pub mod render;
 pub mod setup_backend;
 pub mod show;

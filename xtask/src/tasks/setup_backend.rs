@@ -510,3 +510,36 @@ impl SetupBackend {
         }
     }
 }
+
+/// What keeps `env`'s backend from matching the spec (`setup-backend --check` without output):
+/// one line per missing or drifted setting; empty when ready.
+pub fn problems(aws: &Aws, env: &infra::Environment) -> Result<Vec<String>> {
+    let bucket = expect::buckets(env)
+        .into_iter()
+        .find(|b| b.purpose == "state")
+        .expect("state bucket");
+    let lock = expect::lock_table(env);
+    let (s3c, db) = (aws.s3(), aws.dynamodb());
+    aws.block_on(async {
+        let mut rows = Vec::new();
+        if s3::exists(aws, &s3c, &bucket.name).await? {
+            rows.extend(s3::inspect(aws, &s3c, &bucket).await?);
+        } else {
+            rows.push(observe(&bucket.name, "exists", "yes", "no", true));
+        }
+        match inspect_table(aws, &db, &lock).await? {
+            Some(table) => rows.extend(table),
+            None => rows.push(observe(&lock.name, "exists", "yes", "no", true)),
+        }
+        Ok(rows
+            .into_iter()
+            .filter(|o| !matches!(o.state, State::Ok | State::Skipped))
+            .map(|o| {
+                format!(
+                    "{} {}: expected {}, found {}",
+                    o.resource, o.check, o.expected, o.actual
+                )
+            })
+            .collect())
+    })
+}

@@ -20,6 +20,27 @@ pub struct Validate {
     /// through a provider mirror when one is configured or found)
     #[arg(long)]
     terraform: bool,
+    /// Compare the live environment with the code: `terraform plan -detailed-exitcode` for the
+    /// selected environment (or every one with --all); exit 1 any error, else 2 any drift, else 0
+    #[arg(long)]
+    live: bool,
+    /// With --live: every environment
+    #[arg(long, requires = "live")]
+    all: bool,
+}
+
+/// The drift of one environment: `Ok(addresses)` (empty: clean) or why it could not be planned.
+fn drift(p: &Project, name: &str) -> Result<Vec<String>> {
+    let env = p.environment(name)?;
+    let aws = crate::aws::Aws::connect(p, &env)?;
+    aws.guard_account(&env)?;
+    let planned = super::plan::plan_env(p, &env, &aws)?;
+    Ok(planned
+        .summary
+        .changes
+        .iter()
+        .map(|(a, action)| format!("{action} {a}"))
+        .collect())
 }
 
 fn violation_json(v: &Violation) -> serde_json::Value {
@@ -38,6 +59,9 @@ impl Validate {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         if self.rules {
             return Ok(self.list_rules());
+        }
+        if self.live {
+            return self.run_live(p);
         }
         let mut report = infra::validate(p.builders());
         let fresh = super::render::stale(&p.root, &report.environments)
@@ -146,6 +170,84 @@ impl Validate {
         } else {
             ExitCode::FAILURE
         })
+    }
+
+    fn run_live(&self, p: &Project) -> Result<ExitCode> {
+        let names = if self.all {
+            p.known()
+        } else {
+            vec![p.selected(None)?]
+        };
+        let results: Vec<(String, Result<Vec<String>>)> = names
+            .into_iter()
+            .map(|n| {
+                let r = drift(p, &n);
+                (n, r)
+            })
+            .collect();
+        let status = |r: &Result<Vec<String>>| match r {
+            Err(_) => "error",
+            Ok(d) if d.is_empty() => "clean",
+            Ok(_) => "drifted",
+        };
+        match self.format {
+            Format::Json => {
+                let list: Vec<_> = results
+                    .iter()
+                    .map(|(n, r)| {
+                        json!({
+                            "environment": n,
+                            "status": status(r),
+                            "changes": r.as_ref().map(Clone::clone).unwrap_or_default(),
+                            "error": r.as_ref().err().map(|e| format!("{e:#}")),
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"environments": list}))?
+                );
+            }
+            Format::Text => {
+                let rows: Vec<Vec<String>> = results
+                    .iter()
+                    .map(|(n, r)| {
+                        let detail = match r {
+                            Ok(d) => d.join(", "),
+                            Err(e) => format!("{e:#}")
+                                .lines()
+                                .next()
+                                .unwrap_or_default()
+                                .to_string(),
+                        };
+                        vec![n.clone(), status(r).to_string(), detail]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table::render(
+                        &["environment", "status", "drifted resources / error"],
+                        &rows
+                    )
+                );
+                for (n, r) in &results {
+                    if let Err(e) = r {
+                        eprintln!("\n{n}: {e:#}");
+                    }
+                }
+            }
+        }
+        let code = if results.iter().any(|(_, r)| r.is_err()) {
+            1
+        } else if results
+            .iter()
+            .any(|(_, r)| r.as_ref().is_ok_and(|d| !d.is_empty()))
+        {
+            2
+        } else {
+            0
+        };
+        Ok(ExitCode::from(code))
     }
 
     fn list_rules(&self) -> ExitCode {

@@ -1,0 +1,384 @@
+//! `cargo xtask deploy <env>`, `destroy <env>` and `history <env>`: Terraform with a plan
+//! summary, confirmation, production guards, a progress bar, post-deploy checks, a record in the
+//! environment's state bucket, and a Discord notification where the environment asks for one.
+
+use super::plan::{plan_env, print_summary};
+use crate::aws::Aws;
+use crate::project::Project;
+use crate::records::{self, Record};
+use crate::{git, table};
+use anyhow::{bail, Result};
+use infra::Environment;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Deploy {
+    /// Environment (else --env, MHT_ENV or the switched one)
+    #[arg(value_name = "ENV")]
+    environment: Option<String>,
+    /// Apply without asking (protected environments: only in CI, with CI=true)
+    #[arg(long)]
+    yes: bool,
+    /// Deploy a protected environment although this commit has no successful deployment to the
+    /// previous environment; the override is recorded
+    #[arg(long)]
+    skip_promotion_gate: bool,
+    /// Skip the post-deploy live checks
+    #[arg(long)]
+    no_checks: bool,
+}
+
+#[derive(clap::Args)]
+pub struct Destroy {
+    /// Environment (else --env, MHT_ENV or the switched one)
+    #[arg(value_name = "ENV")]
+    environment: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct History {
+    /// Environment (else --env, MHT_ENV or the switched one)
+    #[arg(value_name = "ENV")]
+    environment: Option<String>,
+}
+
+/// Ask the user to type `expected`; true when they did.
+fn confirmed(prompt: &str, expected: &str) -> bool {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(_) => line.trim() == expected,
+        Err(_) => false,
+    }
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The environment before `env` in promotion order, whose records gate `env`.
+fn previous(p: &Project, env: &Environment) -> Result<Option<Environment>> {
+    let known = p.known();
+    let Some(i) = known.iter().position(|n| n == &env.name) else {
+        return Ok(None);
+    };
+    match i.checked_sub(1) {
+        Some(prev) => Ok(Some(p.environment(&known[prev])?)),
+        None => Ok(None),
+    }
+}
+
+/// Post the result to the environment's Discord webhook, if it has one. Never fails the deploy;
+/// never prints the URL.
+fn notify(env: &Environment, text: &str) {
+    if !env.deployment.discord_notifications {
+        return;
+    }
+    let var = &env.deployment.discord_webhook_env;
+    let Some(url) = std::env::var(var).ok().filter(|u| !u.is_empty()) else {
+        eprintln!(
+            "note: `{}` notifies Discord, but {var} is not set: no notification sent",
+            env.name
+        );
+        return;
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let body = serde_json::json!({"content": text, "username": "mht-api deploy"}).to_string();
+    match agent
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .send(body)
+    {
+        Ok(_) => println!("notified Discord ({var})"),
+        Err(ureq::Error::StatusCode(code)) => eprintln!(
+            "warning: the Discord webhook ({var}) answered HTTP {code}; the deploy itself stands"
+        ),
+        Err(_) => eprintln!(
+            "warning: could not reach the Discord webhook ({var}); the deploy itself stands"
+        ),
+    }
+}
+
+struct Phases(Vec<(String, f64)>);
+
+impl Phases {
+    fn add(&mut self, name: &str, since: Instant) {
+        self.0
+            .push((name.to_string(), since.elapsed().as_secs_f64()));
+    }
+}
+
+impl Deploy {
+    pub fn run(self, p: &Project) -> Result<ExitCode> {
+        let name = p.selected(self.environment.as_deref())?;
+        let env = p.environment(&name)?;
+        let aws = Aws::connect(p, &env)?;
+        println!(
+            "deploy `{name}` on {} (account {})",
+            aws.target, env.account_id
+        );
+        let caller = aws.guard_account(&env)?;
+        let commit = git::head(&p.root)?;
+        let mut record = Record {
+            environment: name.clone(),
+            action: "deploy".into(),
+            commit: commit.clone(),
+            started_at: git::utc_now(),
+            caller,
+            user: git::user(&p.root),
+            ..Record::default()
+        };
+        // Guards: all before Terraform changes anything; refusals are not deployments.
+        if env.protected {
+            let dirty = git::dirty(&p.root)?;
+            if !dirty.is_empty() {
+                bail!(
+                    "refusing to deploy `{name}`: the work tree has uncommitted changes ({}); commit or stash them so that what is deployed is a commit",
+                    dirty.join(", ")
+                );
+            }
+            if let Some(prev) = previous(p, &env)? {
+                let promoted = records::list(&aws, &prev)?
+                    .iter()
+                    .any(|r| r.action == "deploy" && r.commit == commit && r.succeeded());
+                if !promoted {
+                    if !self.skip_promotion_gate {
+                        bail!(
+                            "refusing to deploy `{name}`: commit {} has no successful deployment to `{}`; run `cargo xtask deploy {}` first (or pass --skip-promotion-gate, which is recorded)",
+                            &commit[..12.min(commit.len())],
+                            prev.name,
+                            prev.name
+                        );
+                    }
+                    eprintln!("warning: promotion gate overridden; this is recorded");
+                    record.promotion_gate_override = true;
+                }
+            }
+            if self.yes && !in_ci() {
+                bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
+            }
+        }
+        let result = self.deploy(p, &env, &aws, &mut record);
+        record.finished_at = git::utc_now();
+        record.result = match &result {
+            Ok(r) => r.clone(),
+            Err(e) => format!(
+                "failed: {}",
+                format!("{e:#}").lines().next().unwrap_or_default()
+            ),
+        };
+        match records::put(&aws, &env, &record) {
+            Ok(key) => println!("record: s3://{}/{key}", env.names.state_bucket),
+            Err(e) => eprintln!("warning: could not store the deployment record: {e:#}"),
+        }
+        let icon = if record.succeeded() {
+            "deployed"
+        } else {
+            "FAILED to deploy"
+        };
+        notify(
+            &env,
+            &format!(
+                "mht-api `{name}` {icon} commit {} ({} to add, {} to change, {} to destroy): {}",
+                &commit[..12.min(commit.len())],
+                record.add,
+                record.change,
+                record.destroy,
+                record.result
+            ),
+        );
+        let rows: Vec<Vec<String>> = record
+            .durations
+            .iter()
+            .map(|(k, v)| vec![k.clone(), format!("{v:.1} s")])
+            .collect();
+        if !rows.is_empty() {
+            print!("{}", table::render(&["phase", "time"], &rows));
+        }
+        result.map(|r| {
+            println!("result: {r}");
+            ExitCode::SUCCESS
+        })
+    }
+
+    /// Plan, confirm, apply, check. `Ok("success" | "no changes")`; nothing applied on refusal.
+    fn deploy(
+        &self,
+        p: &Project,
+        env: &Environment,
+        aws: &Aws,
+        record: &mut Record,
+    ) -> Result<String> {
+        let mut phases = Phases(Vec::new());
+        let start = Instant::now();
+        let planned = plan_env(p, env, aws);
+        phases.add("plan", start);
+        record.durations = phases.0.clone();
+        let planned = planned?;
+        let s = &planned.summary;
+        (record.add, record.change, record.destroy) = (s.add, s.change, s.destroy);
+        print_summary(&env.name, s);
+        println!("terraform log: {}", planned.run.log.display());
+        let outcome = if s.is_empty() {
+            "no changes"
+        } else {
+            let ok = if self.yes {
+                true
+            } else if env.protected {
+                confirmed(
+                    &format!(
+                        "type `{}` to apply these changes to this protected environment: ",
+                        env.name
+                    ),
+                    &env.name,
+                )
+            } else {
+                confirmed(
+                    &format!("apply these changes to `{}`? type `yes`: ", env.name),
+                    "yes",
+                )
+            };
+            if !ok {
+                bail!("not confirmed: nothing applied to `{}`", env.name);
+            }
+            let start = Instant::now();
+            let applied = planned.run.apply(&planned.plan_file, s.changes.len());
+            phases.add("apply", start);
+            record.durations = phases.0.clone();
+            applied?;
+            "success"
+        };
+        if !self.no_checks {
+            let start = Instant::now();
+            let mut checks = super::test_s3::checks(aws, env);
+            checks.extend(super::test_sqs::checks(aws, env, false));
+            phases.add("checks", start);
+            record.durations = phases.0.clone();
+            let failed: Vec<String> = checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| {
+                    format!(
+                        "{} {}: expected {}, found {}",
+                        c.resource, c.check, c.expected, c.found
+                    )
+                })
+                .collect();
+            println!(
+                "post-deploy checks: {} passed, {} failed",
+                checks.len() - failed.len(),
+                failed.len()
+            );
+            if !failed.is_empty() {
+                bail!("post-deploy checks failed:\n  {}", failed.join("\n  "));
+            }
+        }
+        Ok(outcome.into())
+    }
+}
+
+impl Destroy {
+    pub fn run(self, p: &Project) -> Result<ExitCode> {
+        let name = p.selected(self.environment.as_deref())?;
+        let env = p.environment(&name)?;
+        if env.protected {
+            bail!("refusing to destroy `{name}`: it is protected; this tool never destroys a protected environment");
+        }
+        let aws = Aws::connect(p, &env)?;
+        println!(
+            "destroy `{name}` on {} (account {})",
+            aws.target, env.account_id
+        );
+        let caller = aws.guard_account(&env)?;
+        let run = crate::terraform::prepare(p, &env, &aws)?;
+        if !confirmed(
+            &format!("this deletes every resource of `{name}`; type `{name}` to confirm: "),
+            &name,
+        ) {
+            bail!("not confirmed: nothing destroyed");
+        }
+        let (start, started_at) = (Instant::now(), git::utc_now());
+        let result = run.must(&[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-lock-timeout=60s",
+        ]);
+        let record = Record {
+            environment: name.clone(),
+            action: "destroy".into(),
+            result: match &result {
+                Ok(_) => "success".into(),
+                Err(e) => format!(
+                    "failed: {}",
+                    format!("{e:#}").lines().next().unwrap_or_default()
+                ),
+            },
+            commit: git::head(&p.root).unwrap_or_default(),
+            started_at,
+            finished_at: git::utc_now(),
+            caller,
+            user: git::user(&p.root),
+            durations: vec![("destroy".into(), start.elapsed().as_secs_f64())],
+            ..Record::default()
+        };
+        if let Err(e) = records::put(&aws, &env, &record) {
+            eprintln!("warning: could not store the record: {e:#}");
+        }
+        result?;
+        println!(
+            "destroyed `{name}` in {:.1} s (terraform log: {})",
+            start.elapsed().as_secs_f64(),
+            run.log.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl History {
+    pub fn run(self, p: &Project) -> Result<ExitCode> {
+        let name = p.selected(self.environment.as_deref())?;
+        let env = p.environment(&name)?;
+        let aws = Aws::connect(p, &env)?;
+        aws.guard_account(&env)?;
+        let list = records::list(&aws, &env)?;
+        if list.is_empty() {
+            println!("no deployments of `{name}` recorded");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .rev()
+            .map(|r| {
+                vec![
+                    r.started_at.clone(),
+                    r.action.clone(),
+                    r.commit.chars().take(12).collect(),
+                    r.result.clone(),
+                    format!("+{} ~{} -{}", r.add, r.change, r.destroy),
+                    r.user.clone(),
+                    if r.promotion_gate_override {
+                        "gate overridden".into()
+                    } else {
+                        String::new()
+                    },
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            table::render(
+                &["started", "action", "commit", "result", "changes", "by", "note"],
+                &rows
+            )
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
