@@ -198,7 +198,7 @@ impl Validate {
                         json!({
                             "environment": n,
                             "status": status(r),
-                            "changes": r.as_ref().map(Clone::clone).unwrap_or_default(),
+                            "changes": r.as_ref().ok().cloned().unwrap_or_default(),
                             "error": r.as_ref().err().map(|e| format!("{e:#}")),
                         })
                     })
