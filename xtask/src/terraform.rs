@@ -275,6 +275,8 @@ pub struct Run {
     pub dir: PathBuf,
     pub log: PathBuf,
     config: Option<PathBuf>,
+    /// Wall time spent inside Terraform so far (to report the tool's own overhead).
+    pub spent: std::cell::Cell<std::time::Duration>,
 }
 
 /// What a saved plan would do.
@@ -356,7 +358,10 @@ impl Run {
 
     /// Run `terraform <args>`; output goes to the log. Returns the exit code and the output.
     pub fn terraform(&self, args: &[&str]) -> Result<(i32, String)> {
-        let out = match self.command(args).output() {
+        let start = std::time::Instant::now();
+        let out = self.command(args).output();
+        self.spent.set(self.spent.get() + start.elapsed());
+        let out = match out {
             Ok(out) => out,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 bail!("`terraform` is not on PATH: install Terraform >= 1.5 (see README)")
@@ -428,6 +433,7 @@ impl Run {
             "-lock-timeout=60s",
             plan.as_str(),
         ];
+        let start = std::time::Instant::now();
         let mut child = self
             .command(&args)
             .stdout(std::process::Stdio::piped())
@@ -478,6 +484,7 @@ impl Run {
         log.extend_from_slice(stderr.as_bytes());
         self.append_log(&args, &log)?;
         let status = child.wait()?;
+        self.spent.set(self.spent.get() + start.elapsed());
         bar.finish_and_clear();
         if !status.success() {
             errors.push(stderr.trim().to_string());
@@ -524,6 +531,7 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
             crate::git::utc_now().replace(':', "")
         )),
         config: cli_config(p)?,
+        spent: Default::default(),
     };
     run.must(&[
         "init",

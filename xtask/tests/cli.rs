@@ -305,3 +305,47 @@ fn rules_list_names_every_rule_with_its_source() {
         .contains("s3.lifecycle.ia-min-days")
         .contains("CloudWatch Logs API Reference");
 }
+
+#[test]
+fn seed_script_names_are_shims_to_the_tool() {
+    let script = |name: &str, env: &[(&str, &str)], args: &[&str]| {
+        let root = TempDir::new("shim");
+        let mut cmd = std::process::Command::new(support::repo().join("scripts").join(name));
+        cmd.args(args)
+            .env("MHT_ROOT", root.path())
+            .env_remove("MHT_ENV")
+            .env_remove("ENV");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    // ENV=… and a first argument both select the environment.
+    let (code, text) = script("test-sqs-infrastructure.sh", &[("ENV", "qa")], &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("unknown environment `qa`"), "{text}");
+    let (code, text) = script("deploy-environment.sh", &[], &["qa"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("unknown environment `qa`"), "{text}");
+    let (code, text) = script("switch-environment.sh", &[], &["staging", "--shell"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("export MHT_ENV=staging"), "{text}");
+    for name in [
+        "test-s3-infrastructure.sh",
+        "setup-backend-infrastructure.sh",
+        "validate-environment.sh",
+    ] {
+        assert!(
+            support::repo().join("scripts").join(name).is_file(),
+            "{name}"
+        );
+    }
+}

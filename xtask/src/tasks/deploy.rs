@@ -116,6 +116,7 @@ impl Phases {
 
 impl Deploy {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
+        let started = Instant::now();
         let name = p.selected(self.environment.as_deref())?;
         let env = p.environment(&name)?;
         let aws = Aws::connect(p, &env)?;
@@ -167,7 +168,7 @@ impl Deploy {
         let result = self.deploy(p, &env, &aws, &mut record);
         record.finished_at = git::utc_now();
         record.result = match &result {
-            Ok(r) => r.clone(),
+            Ok((r, _)) => r.clone(),
             Err(e) => format!(
                 "failed: {}",
                 format!("{e:#}").lines().next().unwrap_or_default()
@@ -201,8 +202,14 @@ impl Deploy {
         if !rows.is_empty() {
             print!("{}", table::render(&["phase", "time"], &rows));
         }
-        result.map(|r| {
-            println!("result: {r}");
+        result.map(|(outcome, terraform)| {
+            let total = started.elapsed().as_secs_f64();
+            let own = (total - terraform).max(0.0);
+            println!(
+                "time: {total:.1} s in all, {terraform:.1} s in Terraform, {own:.2} s the tool's own ({:.1} %)",
+                100.0 * own / total.max(f64::EPSILON)
+            );
+            println!("result: {outcome}");
             ExitCode::SUCCESS
         })
     }
@@ -214,7 +221,7 @@ impl Deploy {
         env: &Environment,
         aws: &Aws,
         record: &mut Record,
-    ) -> Result<String> {
+    ) -> Result<(String, f64)> {
         let mut phases = Phases(Vec::new());
         let start = Instant::now();
         let planned = plan_env(p, env, aws);
@@ -279,7 +286,7 @@ impl Deploy {
                 bail!("post-deploy checks failed:\n  {}", failed.join("\n  "));
             }
         }
-        Ok(outcome.into())
+        Ok((outcome.into(), planned.run.spent.get().as_secs_f64()))
     }
 }
 

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Seed name kept as a thin shim: `test-s3-infrastructure.sh [ENV] [flags]` = `cargo xtask test-s3 --env ENV [flags]`.
+# ENV may also come from the ENV variable: `ENV=staging ./scripts/test-s3-infrastructure.sh`.
+source "$(dirname "${BASH_SOURCE[0]}")/_xtask.sh"
+env="${1:-}"
+case "$env" in -*|"") env="" ;; *) shift ;; esac
+mapfile -t flag < <(env_arg "$env")
+exec cargo xtask "${flag[@]}" test-s3 "$@"
