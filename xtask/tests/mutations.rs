@@ -1,6 +1,7 @@
 //! A user edits the environment definitions (or the naming scheme) in a copy of this
 //! repository and runs `cargo xtask validate`: each mistake must fail with the path and the fix.
-//! Builds the copy with cargo, into its own target directory under this workspace's.
+//! The copy builds into this workspace's target directory under another package name, so the
+//! dependencies are reused and its binary never replaces the one the other tests run.
 
 mod support;
 
@@ -18,6 +19,12 @@ fn workspace_copy() -> TempDir {
     for d in [".cargo", "infra", "xtask"] {
         copy_tree(&from.join(d), &to.join(d));
     }
+    let manifest = to.join("xtask/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let renamed = text.replacen("name = \"xtask\"", "name = \"xtask-mutant\"", 1)
+        + "\n[lib]\nname = \"xtask\"\npath = \"src/lib.rs\"\n";
+    assert_ne!(text, renamed, "xtask/Cargo.toml has no `name = \"xtask\"`");
+    std::fs::write(&manifest, renamed).unwrap();
     dir
 }
 
@@ -32,11 +39,10 @@ fn edit(root: &Path, file: &str, from: &str, to: &str) -> String {
     original
 }
 
+/// This workspace's target directory (the test binary runs from `<target>/debug/deps`).
 fn target_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| repo().join("target"))
-        .join("mutants")
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
 }
 
 #[test]
@@ -85,7 +91,7 @@ fn each_mistake_fails_validate_with_path_and_fix() {
     for (file, from, to, location, fix) in mistakes {
         let original = edit(copy.path(), file, from, to);
         let out = Command::new(env!("CARGO"))
-            .args(["xtask", "validate"])
+            .args(["run", "--quiet", "-p", "xtask-mutant", "--", "validate"])
             .current_dir(copy.path())
             .env("CARGO_TARGET_DIR", target_dir())
             .env_remove("MHT_ROOT")

@@ -1,12 +1,10 @@
 //! deploy / plan / destroy / history / validate --live through the real binary, on moto, in a
 //! throwaway git repository holding the generated roots and the modules.
 
-mod support;
-
+use crate::support::{copy_tree, repo, Moto, Output, TempDir};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use support::{copy_tree, repo, Moto, Output, TempDir};
 
 /// A git repository with the roots and modules, committed.
 fn checkout() -> TempDir {

@@ -2,12 +2,10 @@
 //! applied, checked through the emulator's APIs, planned again (no perpetual diff), and
 //! staging destroyed while production stays. Terraform really runs; only the endpoint differs.
 
-mod support;
-
+use crate::support::{copy_tree, repo, xtask_local, Moto, TempDir};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
-use support::{copy_tree, repo, xtask_local, Moto, TempDir};
 use xtask::aws::Aws;
 use xtask::project::Project;
 
