@@ -3,23 +3,13 @@
 
 mod support;
 
-use support::fixtures::{build_buckets, build_queues};
+use support::fixtures::{build_buckets, build_queues, env, put_alarm, suspend_versioning};
 
-use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use infra::expect;
 use std::time::{Duration, Instant};
 use support::{xtask_local, Moto};
 use xtask::aws::Aws;
-
-fn env(name: &str) -> infra::Environment {
-    infra::environments::all()
-        .into_iter()
-        .find(|b| b.env_name() == name)
-        .unwrap()
-        .build()
-        .unwrap()
-}
 
 fn connect(moto: &Moto, name: &str) -> Aws {
     Aws::with_endpoint(&env(name), Some(moto.endpoint())).unwrap()
@@ -28,6 +18,16 @@ fn connect(moto: &Moto, name: &str) -> Aws {
 fn json(out: &support::Output) -> serde_json::Value {
     serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr))
+}
+
+/// Names of every check of a test-* JSON report.
+fn check_names(report: &serde_json::Value) -> Vec<&str> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect()
 }
 
 /// Names of the failed checks of a test-* JSON report.
@@ -146,17 +146,7 @@ fn setup_backend_creates_reports_drift_and_repairs() {
         .contains("matches the spec");
 
     // Versioning switched off out of band: reported, not overwritten, repaired with --fix.
-    aws.block_on(
-        s3c.put_bucket_versioning()
-            .bucket(bucket)
-            .versioning_configuration(
-                VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send(),
-    )
-    .unwrap();
+    suspend_versioning(&aws, bucket);
     let check = xtask_local(&ep, &["setup-backend", "staging", "--check"]);
     check
         .expect(1)
@@ -272,12 +262,7 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
     out.expect(0);
     let report = json(&out);
     assert_eq!(failed(&report), Vec::<String>::new());
-    let checks: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["check"].as_str().unwrap())
-        .collect();
+    let checks = check_names(&report);
     for c in [
         "versioning",
         "encryption",
@@ -301,17 +286,7 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
         .contains("test-s3 `staging`:");
 
     // Versioning off.
-    aws.block_on(
-        s3c.put_bucket_versioning()
-            .bucket(data)
-            .versioning_configuration(
-                VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send(),
-    )
-    .unwrap();
+    suspend_versioning(&aws, data);
     let out = xtask_local(&ep, &["test-s3", "staging", "--format", "json"]);
     out.expect(1);
     assert_eq!(failed(&json(&out)), [format!("{data} versioning")]);
@@ -358,12 +333,7 @@ fn test_sqs_passes_on_the_model_and_names_each_wrong_setting() {
     out.expect(0);
     let report = json(&out);
     assert_eq!(failed(&report), Vec::<String>::new());
-    let checks: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["check"].as_str().unwrap())
-        .collect();
+    let checks = check_names(&report);
     for c in [
         "encryption",
         "redrive target",
@@ -406,32 +376,10 @@ fn test_sqs_passes_on_the_model_and_names_each_wrong_setting() {
     );
 
     // An alarm on the other environment's topic.
-    let cw = aws.cloudwatch();
     let spec = expect::queues(&env("staging"));
     let other = env("production").alerts_topic_arn();
     let a = &spec.alarms[0];
-    aws.block_on(
-        cw.put_metric_alarm()
-            .alarm_name(&a.name)
-            .namespace("AWS/SQS")
-            .metric_name(a.metric)
-            .dimensions(
-                aws_sdk_cloudwatch::types::Dimension::builder()
-                    .name("QueueName")
-                    .value(&a.queue)
-                    .build(),
-            )
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Maximum)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(a.threshold)
-            .comparison_operator(
-                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-            )
-            .alarm_actions(other)
-            .send(),
-    )
-    .unwrap();
+    aws.block_on(put_alarm(&aws, a, &[other]));
     let out = xtask_local(&ep, &["test-sqs", "staging", "--format", "json"]);
     out.expect(1);
     assert!(failed(&json(&out)).contains(&format!("{} alarm actions", a.name)));

@@ -19,13 +19,47 @@ fn workspace_copy() -> TempDir {
     for d in [".cargo", "infra", "xtask"] {
         copy_tree(&from.join(d), &to.join(d));
     }
-    let manifest = to.join("xtask/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let renamed = text.replacen("name = \"xtask\"", "name = \"xtask-mutant\"", 1)
-        + "\n[lib]\nname = \"xtask\"\npath = \"src/lib.rs\"\n";
-    assert_ne!(text, renamed, "xtask/Cargo.toml has no `name = \"xtask\"`");
-    std::fs::write(&manifest, renamed).unwrap();
+    // Cargo hashes path packages by their place in the workspace, so a copy with the same
+    // names would share (and overwrite) this workspace's artifacts: rename both packages, keep
+    // the crate names.
+    rename(
+        &to.join("Cargo.toml"),
+        "infra = { path = \"infra\" }",
+        "infra = { path = \"infra\", package = \"infra-mutant\" }",
+    );
+    rename(
+        &to.join("infra/Cargo.toml"),
+        "name = \"infra\"",
+        "name = \"infra-mutant\"",
+    );
+    rename(
+        &to.join("infra/Cargo.toml"),
+        "[lib]\n",
+        "[lib]\nname = \"infra\"\n",
+    );
+    rename(
+        &to.join("xtask/Cargo.toml"),
+        "name = \"xtask\"",
+        "name = \"xtask-mutant\"",
+    );
+    let xtask = to.join("xtask/Cargo.toml");
+    let text = std::fs::read_to_string(&xtask).unwrap();
+    std::fs::write(
+        &xtask,
+        text + "\n[lib]\nname = \"xtask\"\npath = \"src/lib.rs\"\n",
+    )
+    .unwrap();
     dir
+}
+
+fn rename(manifest: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    assert!(
+        text.contains(from),
+        "{} has no `{from}`",
+        manifest.display()
+    );
+    std::fs::write(manifest, text.replacen(from, to, 1)).unwrap();
 }
 
 fn edit(root: &Path, file: &str, from: &str, to: &str) -> String {

@@ -2,21 +2,13 @@
 //! applied, checked through the emulator's APIs, planned again (no perpetual diff), and
 //! staging destroyed while production stays. Terraform really runs; only the endpoint differs.
 
+use crate::support::fixtures::env;
 use crate::support::{copy_tree, repo, xtask_local, Moto, TempDir};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use xtask::aws::Aws;
 use xtask::project::Project;
-
-fn env(name: &str) -> infra::Environment {
-    infra::environments::all()
-        .into_iter()
-        .find(|b| b.env_name() == name)
-        .unwrap()
-        .build()
-        .unwrap()
-}
 
 /// `terraform <args>` in `env`'s root; returns the exit code and the combined output.
 fn terraform(project: &Project, name: &str, args: &[&str]) -> (i32, String) {

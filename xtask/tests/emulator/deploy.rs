@@ -1,6 +1,7 @@
 //! deploy / plan / destroy / history / validate --live through the real binary, on moto, in a
 //! throwaway git repository holding the generated roots and the modules.
 
+use crate::support::fixtures::{env, suspend_versioning};
 use crate::support::{copy_tree, repo, Moto, Output, TempDir};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -73,15 +74,6 @@ fn run(root: &Path, endpoint: &str, env: &[(&str, &str)], stdin: &str, args: &[&
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-fn env(name: &str) -> infra::Environment {
-    infra::environments::all()
-        .into_iter()
-        .find(|b| b.env_name() == name)
-        .unwrap()
-        .build()
-        .unwrap()
 }
 
 /// Whether `name`'s Terraform state exists in its state bucket.
@@ -228,18 +220,7 @@ fn deploy_guards_records_drift_and_destroy() {
     // Drift: versioning switched off out of band is named; a broken root (error) wins over it.
     let s = env("staging");
     let aws = xtask::aws::Aws::with_endpoint(&s, Some(ep.clone())).unwrap();
-    aws.block_on(
-        aws.s3()
-            .put_bucket_versioning()
-            .bucket(&s.names.data_bucket)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send(),
-    )
-    .unwrap();
+    suspend_versioning(&aws, &s.names.data_bucket);
     run(r, &ep, &[], "", &["--env", "staging", "validate", "--live"])
         .expect(2)
         .contains("drifted")

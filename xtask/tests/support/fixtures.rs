@@ -1,6 +1,9 @@
 //! Resources of an environment built on the emulator straight from the model, for the tests
 //! and the live bench (what Terraform builds for real, issue #3).
 
+// Shared by several test binaries and the live bench; each uses a part.
+#![allow(dead_code)]
+
 use aws_sdk_sqs::types::QueueAttributeName;
 use infra::{expect, Environment};
 use xtask::aws::Aws;
@@ -55,23 +58,60 @@ pub fn build_queues(aws: &Aws, env: &Environment) -> (String, String) {
             .unwrap()
             .queue_url
             .unwrap();
-        let cw = aws.cloudwatch();
         for a in &spec.alarms {
-            cw.put_metric_alarm()
-                .alarm_name(&a.name)
-                .namespace("AWS/SQS")
-                .metric_name(a.metric)
-                .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("QueueName").value(&a.queue).build())
-                .statistic(aws_sdk_cloudwatch::types::Statistic::Maximum)
-                .period(60)
-                .evaluation_periods(1)
-                .threshold(a.threshold)
-                .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-                .set_alarm_actions(Some(a.actions.clone()))
-                .send()
-                .await
-                .unwrap();
+            put_alarm(aws, a, &a.actions).await;
         }
         (queue, dlq)
     })
+}
+
+/// Create or replace the alarm `a` with these actions.
+pub async fn put_alarm(aws: &Aws, a: &expect::Alarm, actions: &[String]) {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
+    aws.cloudwatch()
+        .put_metric_alarm()
+        .alarm_name(&a.name)
+        .namespace("AWS/SQS")
+        .metric_name(a.metric)
+        .dimensions(
+            Dimension::builder()
+                .name("QueueName")
+                .value(&a.queue)
+                .build(),
+        )
+        .statistic(Statistic::Maximum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(a.threshold)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .set_alarm_actions(Some(actions.to_vec()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The shipped environment `name`.
+pub fn env(name: &str) -> Environment {
+    infra::environments::all()
+        .into_iter()
+        .find(|b| b.env_name() == name)
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+/// Switch a bucket's versioning off behind the tool's back.
+pub fn suspend_versioning(aws: &Aws, bucket: &str) {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let off = VersioningConfiguration::builder()
+        .status(BucketVersioningStatus::Suspended)
+        .build();
+    aws.block_on(
+        aws.s3()
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(off)
+            .send(),
+    )
+    .unwrap();
 }
