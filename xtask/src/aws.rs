@@ -134,11 +134,18 @@ impl Aws {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => anyhow!(
-                "{call}: cannot reach {}: {}",
-                self.target,
-                aws_sdk_s3::error::DisplayErrorContext(&err)
-            ),
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                let detail = aws_sdk_s3::error::DisplayErrorContext(&err).to_string();
+                if detail.contains("credential") {
+                    anyhow!(
+                        "{call}: no usable AWS credentials for {}: set AWS_PROFILE (or run `aws sso login`), or use --local for the emulator ({})",
+                        self.target,
+                        detail.lines().next().unwrap_or_default()
+                    )
+                } else {
+                    anyhow!("{call}: cannot reach {}: {detail}", self.target)
+                }
+            }
             SdkError::ServiceError(s) => {
                 let e = s.err();
                 let Some(code) = e.code() else {
