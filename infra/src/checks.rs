@@ -103,22 +103,28 @@ pub fn resource_arn(env: &Environment, kind: NameKind, name: &str) -> String {
 /// environment matches another environment's resources.
 pub fn isolation(envs: &[Environment]) -> Vec<Violation> {
     let mut out = Vec::new();
+    // Each owned value and the first environment (and path) that owns it: one pass, not pairs.
+    let mut owners: std::collections::HashMap<String, (&str, String)> =
+        std::collections::HashMap::new();
     for (i, b) in envs.iter().enumerate() {
-        let theirs = owned(b);
-        for a in &envs[..i] {
-            let ours = owned(a);
-            for (rule, path, value) in &theirs {
-                if let Some((_, apath, _)) = ours.iter().find(|(_, _, v)| v == value) {
-                    out.push(violation(
-                        b,
-                        *rule,
-                        path.clone(),
-                        value,
-                        format!("is also used by `{}.{apath}`", a.name),
-                        "give each environment its own value (names derive from the environment name)".into(),
-                    ));
+        for (rule, path, value) in owned(b) {
+            match owners.get(&value) {
+                Some((owner, apath)) if *owner != b.name => out.push(violation(
+                    b,
+                    rule,
+                    path,
+                    &value,
+                    format!("is also used by `{owner}.{apath}`"),
+                    "give each environment its own value (names derive from the environment name)"
+                        .into(),
+                )),
+                Some(_) => {}
+                None => {
+                    owners.insert(value, (b.name.as_str(), path));
                 }
             }
+        }
+        for a in &envs[..i] {
             if let (Ok(ca), Ok(cb)) = (
                 Cidr::parse(&a.network.vpc_cidr),
                 Cidr::parse(&b.network.vpc_cidr),
@@ -148,21 +154,32 @@ pub fn isolation(envs: &[Environment]) -> Vec<Violation> {
                 ));
             }
         }
-        for a in envs.iter().filter(|a| a.name != b.name) {
-            out.extend(policy_reach(b, a));
+    }
+    // Every environment's resource ARNs, computed once.
+    let arns: Vec<Vec<(String, String)>> = envs.iter().map(resource_arns).collect();
+    for b in envs {
+        for (a, a_arns) in envs.iter().zip(&arns).filter(|(a, _)| a.name != b.name) {
+            out.extend(policy_reach(b, a, a_arns));
         }
     }
     out
 }
 
-/// Violations where a team policy of `env` matches a resource of `other`.
-fn policy_reach(env: &Environment, other: &Environment) -> Vec<Violation> {
-    let arns: Vec<(String, String)> = other
-        .names
+/// `(name, ARN)` of every named resource of `env`.
+fn resource_arns(env: &Environment) -> Vec<(String, String)> {
+    env.names
         .all()
         .into_iter()
-        .map(|(kind, _, name)| (name.to_string(), resource_arn(other, kind, name)))
-        .collect();
+        .map(|(kind, _, name)| (name.to_string(), resource_arn(env, kind, name)))
+        .collect()
+}
+
+/// Violations where a team policy of `env` matches one of `other`'s resource ARNs.
+fn policy_reach(
+    env: &Environment,
+    other: &Environment,
+    arns: &[(String, String)],
+) -> Vec<Violation> {
     let mut out = Vec::new();
     for (p, policy) in env.iam.team_policies.iter().enumerate() {
         for (s, st) in policy.statements.iter().enumerate() {

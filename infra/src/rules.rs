@@ -1090,13 +1090,13 @@ fn check_iam(s: &mut Sink, env: &Environment) {
 
 /// IAM-style wildcard match (`*` any run, `?` one char) of `pattern` against `text`.
 pub fn glob_match(text: &str, pattern: &str) -> bool {
-    let (t, p): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
+    let (t, p) = (text.as_bytes(), pattern.as_bytes());
     let (mut ti, mut pi, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
             ti += 1;
             pi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -1108,7 +1108,7 @@ pub fn glob_match(text: &str, pattern: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == b'*')
 }
 
 fn check_dns(s: &mut Sink, env: &Environment) {

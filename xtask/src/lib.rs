@@ -69,6 +69,10 @@ enum Task {
     TestSqs(tasks::test_sqs::TestSqs),
     /// Manage the local AWS emulator (moto server on loopback)
     Local(tasks::local::Local),
+    /// The whole mission on the local emulator: backends, deploy staging, promote to production, drift check
+    Demo(tasks::demo::Demo),
+    /// Print this machine's figures: validate, render, 100 environments, test-s3, test-sqs, a no-change deploy
+    Bench(tasks::bench::Bench),
 }
 
 /// Parse the command line and run the task; errors are printed with their causes.
@@ -90,6 +94,8 @@ pub fn run() -> ExitCode {
             Task::TestS3(t) => t.run(&p),
             Task::TestSqs(t) => t.run(&p),
             Task::Local(t) => t.run(&p),
+            Task::Demo(t) => t.run(&p),
+            Task::Bench(t) => t.run(&p),
         }
     });
     match result {

@@ -92,3 +92,32 @@ fn a_stale_state_file_is_replaced() {
         xtask(Some(root.path()), &[], &["local", "down"]).expect(0);
     }
 }
+
+#[test]
+fn demo_reports_every_missing_prerequisite_before_any_work() {
+    let root = TempDir::new("demo");
+    let start = std::time::Instant::now();
+    // Neither terraform nor moto on PATH, and no git checkout at the root.
+    let out = xtask(Some(root.path()), &[("PATH", "/nonexistent")], &["demo"]);
+    out.expect(1)
+        .contains("the demo needs:")
+        .contains("terraform: install Terraform")
+        .contains("pip install \"moto[server]\"")
+        .contains("a git checkout");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        !root.path().join(".mht/local.toml").exists(),
+        "an emulator was started"
+    );
+}
+
+#[test]
+fn bench_static_figures() {
+    let out = xtask(None, &[], &["bench", "--static", "--runs", "1"]);
+    out.expect(0)
+        .contains("static validate (2 environments)")
+        .contains("validate 100 generated environments");
+    xtask(None, &[], &["bench", "--runs", "0"])
+        .expect(1)
+        .contains("--runs must be at least 1");
+}

@@ -115,6 +115,16 @@ impl Phases {
 }
 
 impl Deploy {
+    /// `deploy <env> --yes`, as the demo and the bench run it on the emulator.
+    pub fn confirmed(env: &str) -> Deploy {
+        Deploy {
+            environment: Some(env.to_string()),
+            yes: true,
+            skip_promotion_gate: false,
+            no_checks: false,
+        }
+    }
+
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let started = Instant::now();
         let name = p.selected(self.environment.as_deref())?;
@@ -161,7 +171,8 @@ impl Deploy {
                     record.promotion_gate_override = true;
                 }
             }
-            if self.yes && !in_ci() {
+            // The emulator is no production: --yes is accepted there.
+            if self.yes && !in_ci() && !aws.local {
                 bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
             }
         }

@@ -1,3 +1,5 @@
+pub mod bench;
+pub mod demo;
 pub mod deploy;
 pub mod local;
 pub mod plan;

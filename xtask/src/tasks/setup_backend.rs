@@ -350,6 +350,16 @@ enum Mode {
 }
 
 impl SetupBackend {
+    /// `setup-backend <env>` as the demo and the bench run it.
+    pub fn apply(env: &str) -> SetupBackend {
+        SetupBackend {
+            environment: Some(env.to_string()),
+            check: false,
+            fix: false,
+            dry_run: false,
+        }
+    }
+
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
         let env = p.environment(&name)?;

@@ -8,7 +8,7 @@ use infra::{Check, Violation};
 use serde_json::json;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Default)]
 pub struct Validate {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
@@ -56,6 +56,15 @@ fn violation_json(v: &Violation) -> serde_json::Value {
 }
 
 impl Validate {
+    /// `validate --live --all`, as the demo runs it.
+    pub fn live_all() -> Validate {
+        Validate {
+            live: true,
+            all: true,
+            ..Validate::default()
+        }
+    }
+
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         if self.rules {
             return Ok(self.list_rules());
