@@ -97,7 +97,7 @@ fn a_stale_state_file_is_replaced() {
 fn demo_reports_every_missing_prerequisite_before_any_work() {
     let root = TempDir::new("demo");
     let start = std::time::Instant::now();
-    // Neither terraform nor moto on PATH, and no git checkout at the root.
+    // Neither terraform nor moto on PATH, and no git checkout at the root: all named at once.
     let out = xtask(Some(root.path()), &[("PATH", "/nonexistent")], &["demo"]);
     out.expect(1)
         .contains("the demo needs:")

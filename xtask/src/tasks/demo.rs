@@ -45,6 +45,13 @@ pub fn missing_prerequisites(p: &Project) -> Vec<String> {
         missing.push(
             "a git checkout with a commit: deploys ship commits (clone the repository)".to_string(),
         );
+    } else if let Ok(dirty) = crate::git::dirty(&p.root) {
+        if !dirty.is_empty() {
+            missing.push(format!(
+                "a clean work tree: the production deploy ships a commit; commit or stash {}",
+                dirty.join(", ")
+            ));
+        }
     }
     missing
 }
