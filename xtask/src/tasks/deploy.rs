@@ -28,6 +28,9 @@ pub struct Deploy {
     /// Skip the post-deploy live checks
     #[arg(long)]
     no_checks: bool,
+    /// Run by `demo`/`bench` on the emulator: the confirmation is theirs (never from the CLI).
+    #[arg(skip)]
+    on_emulator_by_tool: bool,
 }
 
 #[derive(clap::Args)]
@@ -115,13 +118,15 @@ impl Phases {
 }
 
 impl Deploy {
-    /// `deploy <env> --yes`, as the demo and the bench run it on the emulator.
+    /// `deploy <env> --yes`, as the demo and the bench run it on the emulator (and only there:
+    /// against AWS a protected environment still needs CI=true).
     pub fn confirmed(env: &str) -> Deploy {
         Deploy {
             environment: Some(env.to_string()),
             yes: true,
             skip_promotion_gate: false,
             no_checks: false,
+            on_emulator_by_tool: true,
         }
     }
 
@@ -171,8 +176,9 @@ impl Deploy {
                     record.promotion_gate_override = true;
                 }
             }
-            // The emulator is no production: --yes is accepted there.
-            if self.yes && !in_ci() && !aws.local {
+            // The demo and the bench confirm for themselves, and only on the emulator.
+            let tool_confirmed = self.on_emulator_by_tool && aws.local;
+            if self.yes && !in_ci() && !tool_confirmed {
                 bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
             }
         }
