@@ -42,13 +42,11 @@ fn workspace_copy() -> TempDir {
         "name = \"xtask\"",
         "name = \"xtask-mutant\"",
     );
-    let xtask = to.join("xtask/Cargo.toml");
-    let text = std::fs::read_to_string(&xtask).unwrap();
-    std::fs::write(
-        &xtask,
-        text + "\n[lib]\nname = \"xtask\"\npath = \"src/lib.rs\"\n",
-    )
-    .unwrap();
+    rename(
+        &to.join("xtask/Cargo.toml"),
+        "[lib]\n",
+        "[lib]\nname = \"xtask\"\n",
+    );
     dir
 }
 
