@@ -122,7 +122,7 @@ impl Demo {
         println!("total {:.1} s", start.elapsed().as_secs_f64());
         result?;
         println!(
-            "built: staging and production (VPC, load balancer, instances, buckets, queues, table, roles, DNS, monitoring), each with its own state bucket and lock table; `cargo xtask history <env> --local` lists the deployments"
+            "built: staging and production (VPC, load balancer, instances, buckets, queues, table, roles, DNS, monitoring), each with its own state bucket and lock table; with --keep the emulator stays up to explore: `cargo xtask --local history staging`, `cargo xtask --local test-sqs staging --deep`"
         );
         Ok(ExitCode::SUCCESS)
     }
