@@ -31,7 +31,7 @@ impl Aws {
     /// in the environment's region (and its declared profile unless `AWS_PROFILE` is set).
     pub fn connect(p: &Project, env: &Environment) -> Result<Aws> {
         let endpoint = if p.local {
-            Some(local::ensure_running(p)?)
+            Some(local::ensure_running(p)?.0)
         } else {
             None
         };

@@ -146,14 +146,18 @@ pub fn up(p: &Project, port: Option<u16>) -> Result<(Emulator, bool)> {
     Ok((emulator, true))
 }
 
-/// The endpoint of the emulator: `MHT_LOCAL_ENDPOINT` when set (an emulator run elsewhere),
-/// else the one this tool manages, started if needed.
-pub fn ensure_running(p: &Project) -> Result<String> {
-    if let Some(url) = std::env::var("MHT_LOCAL_ENDPOINT")
+/// `MHT_LOCAL_ENDPOINT`: an emulator run elsewhere, which this tool neither starts nor stops.
+pub fn external_endpoint() -> Option<String> {
+    std::env::var("MHT_LOCAL_ENDPOINT")
         .ok()
         .filter(|u| !u.is_empty())
-    {
-        return Ok(url);
+}
+
+/// The endpoint of the emulator, and whether this call started it: the external one when set,
+/// else the one this tool manages, started if needed.
+pub fn ensure_running(p: &Project) -> Result<(String, bool)> {
+    if let Some(url) = external_endpoint() {
+        return Ok((url, false));
     }
     let (e, started) = up(p, None)?;
     if started {
@@ -162,7 +166,7 @@ pub fn ensure_running(p: &Project) -> Result<String> {
             e.endpoint()
         );
     }
-    Ok(e.endpoint())
+    Ok((e.endpoint(), started))
 }
 
 /// Stop the recorded emulator; `Ok(false)` when none was recorded.

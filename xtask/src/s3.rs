@@ -60,30 +60,57 @@ pub struct Observation {
     pub state: State,
 }
 
-fn observe(
-    spec: &Bucket,
-    check: &'static str,
-    expected: String,
-    actual: String,
-    absent: bool,
-) -> Observation {
-    let state = if expected == actual {
-        State::Ok
-    } else if absent {
-        State::Absent
-    } else {
-        State::Different
-    };
-    Observation {
-        resource: spec.name.clone(),
-        check,
-        expected,
-        actual,
-        state,
+impl Observation {
+    /// A setting compared by value; `absent` says whether a mismatch means "never configured".
+    pub fn new(
+        resource: &str,
+        check: &'static str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        absent: bool,
+    ) -> Observation {
+        let (expected, actual) = (expected.into(), actual.into());
+        let state = if expected == actual {
+            State::Ok
+        } else if absent {
+            State::Absent
+        } else {
+            State::Different
+        };
+        Observation {
+            resource: resource.to_string(),
+            check,
+            expected,
+            actual,
+            state,
+        }
+    }
+
+    /// Tags: ok when every expected tag is there (others may be too), absent when there are none.
+    pub fn tags(
+        resource: &str,
+        expected: &[(String, String)],
+        live: &[(String, String)],
+    ) -> Observation {
+        let state = if expected.iter().all(|t| live.contains(t)) {
+            State::Ok
+        } else if live.is_empty() {
+            State::Absent
+        } else {
+            State::Different
+        };
+        Observation {
+            resource: resource.to_string(),
+            check: "tags",
+            expected: tags_text(expected),
+            actual: tags_text(live),
+            state,
+        }
     }
 }
 
-fn tags_text(tags: &[(String, String)]) -> String {
+/// `k=v, k=v`, for tables and plans.
+pub fn tags_text(tags: &[(String, String)]) -> String {
     tags.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -153,7 +180,13 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         None | Some("") => "us-east-1".to_string(),
         Some(r) => r.to_string(),
     };
-    out.push(observe(spec, "region", spec.region.clone(), region, false));
+    out.push(Observation::new(
+        &spec.name,
+        "region",
+        spec.region.clone(),
+        region,
+        false,
+    ));
 
     let status = match versioning {
         Ok(v) => v.status().cloned(),
@@ -182,11 +215,11 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
     } else {
         actual
     };
-    out.push(observe(
-        spec,
+    out.push(Observation::new(
+        &spec.name,
         "versioning",
-        expected.into(),
-        actual.into(),
+        expected,
+        actual,
         never,
     ));
 
@@ -203,10 +236,10 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         Err(e) => return Err(aws.error(&call("GetBucketEncryption"), e)),
     };
     let none = actual == "none";
-    out.push(observe(
-        spec,
+    out.push(Observation::new(
+        &spec.name,
         "encryption",
-        spec.sse_algorithm.into(),
+        spec.sse_algorithm,
         actual,
         none,
     ));
@@ -242,10 +275,10 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
     } else {
         "none"
     };
-    out.push(observe(
-        spec,
+    out.push(Observation::new(
+        &spec.name,
         "public access block",
-        expected.into(),
+        expected,
         actual,
         none,
     ));
@@ -260,10 +293,10 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         Err(e) => return Err(aws.error(&call("GetBucketOwnershipControls"), e)),
     };
     let none = actual == "none";
-    out.push(observe(
-        spec,
+    out.push(Observation::new(
+        &spec.name,
         "object ownership",
-        spec.object_ownership.into(),
+        spec.object_ownership,
         actual,
         none,
     ));
@@ -294,8 +327,8 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
             state: State::Skipped,
         });
     } else {
-        out.push(observe(
-            spec,
+        out.push(Observation::new(
+            &spec.name,
             "TLS-only policy",
             says(spec.tls_only, "denies non-TLS"),
             tls,
@@ -310,10 +343,10 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
             ),
             None => "no policy".to_string(),
         };
-        out.push(observe(
-            spec,
+        out.push(Observation::new(
+            &spec.name,
             "log delivery policy",
-            "allows log delivery".into(),
+            "allows log delivery",
             delivery,
             none,
         ));
@@ -324,8 +357,8 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         Err(e) if aws::is_code(&e, &["NoSuchLifecycleConfiguration"]) => ("none".to_string(), true),
         Err(e) => return Err(aws.error(&call("GetBucketLifecycleConfiguration"), e)),
     };
-    out.push(observe(
-        spec,
+    out.push(Observation::new(
+        &spec.name,
         "lifecycle",
         spec.lifecycle.describe(),
         actual,
@@ -353,8 +386,8 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
                         ),
                     }
                 });
-            out.push(observe(
-                spec,
+            out.push(Observation::new(
+                &spec.name,
                 "intelligent tiering",
                 tiering_text(&spec.intelligent_tiering),
                 tiering_text(&live),
@@ -378,8 +411,8 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         .map(|l| l.target_bucket().to_string())
         .unwrap_or_else(|| "off".into());
     let none = actual == "off";
-    out.push(observe(
-        spec,
+    out.push(Observation::new(
+        &spec.name,
         "access logging",
         spec.logging_target.clone().unwrap_or_else(|| "off".into()),
         actual,
@@ -395,24 +428,7 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         Err(e) if aws::is_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => Vec::new(),
         Err(e) => return Err(aws.error(&call("GetBucketTagging"), e)),
     };
-    let missing: Vec<&(String, String)> = spec
-        .tags
-        .iter()
-        .filter(|t| !live_tags.contains(t))
-        .collect();
-    out.push(Observation {
-        resource: spec.name.clone(),
-        check: "tags",
-        expected: tags_text(&spec.tags),
-        actual: tags_text(&live_tags),
-        state: if missing.is_empty() {
-            State::Ok
-        } else if live_tags.is_empty() {
-            State::Absent
-        } else {
-            State::Different
-        },
-    });
+    out.push(Observation::tags(&spec.name, &spec.tags, &live_tags));
     Ok(out)
 }
 

@@ -6,7 +6,6 @@
 use crate::project::Project;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
-use xshell::{cmd, Shell};
 
 /// The CLI configuration this tool writes, relative to the project root (git-ignored).
 pub const CLI_CONFIG: &str = ".mht/terraform.tfrc";
@@ -104,57 +103,13 @@ pub fn cli_config(p: &Project) -> Result<Option<PathBuf>> {
     Ok(Some(path))
 }
 
-/// A shell in the environment's root with the CLI configuration and automation settings set.
-pub fn shell(p: &Project, env: &str) -> Result<Shell> {
-    let sh = Shell::new()?;
-    let dir = p.root.join(infra::render::root_dir(env));
-    if !dir.join("main.tf.json").is_file() {
-        bail!(
-            "`{}` has no main.tf.json; run `cargo xtask render`",
-            dir.display()
-        );
-    }
-    sh.change_dir(&dir);
-    if let Some(config) = cli_config(p)? {
-        sh.set_var("TF_CLI_CONFIG_FILE", config);
-    }
-    sh.set_var("TF_IN_AUTOMATION", "1");
-    sh.set_var("TF_INPUT", "0");
-    Ok(sh)
-}
-
 /// `terraform init -backend=false` and `terraform validate` of one root, offline when a mirror
 /// is configured or found. Returns Terraform's error diagnostics (empty: valid).
 pub fn validate_root(p: &Project, env: &str) -> Result<Vec<String>> {
-    let sh = shell(p, env)?;
-    let init = cmd!(sh, "terraform init -backend=false -input=false -no-color")
-        .ignore_status()
-        .quiet()
-        .output();
-    let init = match init {
-        Ok(out) => out,
-        Err(e) if e.to_string().contains("No such file") || e.to_string().contains("not found") => {
-            bail!("`terraform` is not on PATH: install Terraform >= 1.5 (see README)")
-        }
-        Err(e) => return Err(e).context("cannot run `terraform init`"),
-    };
-    if !init.status.success() {
-        let stderr = String::from_utf8_lossy(&init.stderr);
-        let hint = if stderr.contains("registry.terraform.io") {
-            "; no provider mirror was found: set MHT_TF_PROVIDER_MIRROR or TF_CLI_CONFIG_FILE (README)"
-        } else {
-            ""
-        };
-        bail!(
-            "`terraform init` of `{env}` failed{hint}:\n{}",
-            stderr.trim()
-        );
-    }
-    let out = cmd!(sh, "terraform validate -json -no-color")
-        .ignore_status()
-        .quiet()
-        .output()?;
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+    let run = Run::new(p, env)?;
+    run.init(&["-backend=false"])?;
+    let (_, stdout, _) = run.terraform(&["validate", "-json", "-no-color"])?;
+    let report: serde_json::Value = serde_json::from_str(&stdout)
         .with_context(|| format!("`terraform validate -json` of `{env}` printed no JSON"))?;
     Ok(report["diagnostics"]
         .as_array()
@@ -357,7 +312,7 @@ impl Run {
     }
 
     /// Run `terraform <args>`; output goes to the log. Returns the exit code and the output.
-    pub fn terraform(&self, args: &[&str]) -> Result<(i32, String)> {
+    pub fn terraform(&self, args: &[&str]) -> Result<(i32, String, String)> {
         let start = std::time::Instant::now();
         let out = self.command(args).output();
         self.spent.set(self.spent.get() + start.elapsed());
@@ -373,13 +328,15 @@ impl Run {
         self.append_log(args, &text)?;
         Ok((
             out.status.code().unwrap_or(1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&text).into_owned(),
         ))
     }
 
-    /// Like [`Run::terraform`], failing with the end of Terraform's output on a non-zero exit.
+    /// Like [`Run::terraform`], failing with the end of Terraform's output on a non-zero exit;
+    /// returns standard output.
     pub fn must(&self, args: &[&str]) -> Result<String> {
-        let (code, text) = self.terraform(args)?;
+        let (code, stdout, text) = self.terraform(args)?;
         if code != 0 {
             bail!(
                 "`terraform {}` failed (log `{}`):\n{}",
@@ -388,7 +345,51 @@ impl Run {
                 tail(&text, 15)
             );
         }
-        Ok(text)
+        Ok(stdout)
+    }
+
+    /// `terraform init` with `extra` arguments; a failure that needed the registry says how to
+    /// point Terraform at a provider mirror.
+    pub fn init(&self, extra: &[&str]) -> Result<()> {
+        let mut args = vec!["init", "-input=false", "-no-color"];
+        args.extend_from_slice(extra);
+        let (code, _, text) = self.terraform(&args)?;
+        if code != 0 {
+            let hint = if text.contains("registry.terraform.io") {
+                "; no provider mirror was found: set MHT_TF_PROVIDER_MIRROR or TF_CLI_CONFIG_FILE (README)"
+            } else {
+                ""
+            };
+            bail!(
+                "`terraform init` failed{hint} (log `{}`):\n{}",
+                self.log.display(),
+                tail(&text, 15)
+            );
+        }
+        Ok(())
+    }
+
+    /// A run in `env`'s generated root, logging to a new file under `.mht/logs/`.
+    pub fn new(p: &Project, env: &str) -> Result<Run> {
+        let dir = p.root.join(infra::render::root_dir(env));
+        if !dir.join("main.tf.json").is_file() {
+            bail!(
+                "`{}` has no main.tf.json; run `cargo xtask render`",
+                dir.display()
+            );
+        }
+        let logs = p.root.join(".mht/logs");
+        std::fs::create_dir_all(&logs)
+            .with_context(|| format!("cannot create `{}`", logs.display()))?;
+        Ok(Run {
+            dir,
+            log: logs.join(format!(
+                "{env}-{}.log",
+                crate::git::utc_now().replace(':', "")
+            )),
+            config: cli_config(p)?,
+            spent: Default::default(),
+        })
     }
 
     /// `terraform plan` into a saved plan file; `(summary, plan file)`.
@@ -402,7 +403,7 @@ impl Run {
             "-detailed-exitcode",
             out.as_str(),
         ];
-        let (code, text) = self.terraform(&args)?;
+        let (code, _, text) = self.terraform(&args)?;
         if code == 1 {
             bail!(
                 "`terraform plan` failed (log `{}`):\n{}",
@@ -506,13 +507,7 @@ fn tail(text: &str, lines: usize) -> String {
 /// Make `env`'s root ready to plan against `aws`: the emulator override written (or removed),
 /// then `terraform init` with the environment's backend. Output goes to a log under `.mht/logs/`.
 pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> Result<Run> {
-    let dir = p.root.join(infra::render::root_dir(&env.name));
-    if !dir.join("main.tf.json").is_file() {
-        bail!(
-            "`{}` has no main.tf.json; run `cargo xtask render`",
-            dir.display()
-        );
-    }
+    let run = Run::new(p, &env.name)?;
     match &aws.endpoint {
         Some(endpoint) => {
             let zone = aws.emulator_zone(&env.dns.zone.name)?;
@@ -520,25 +515,6 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
         }
         None => set_emulator_override(p, env, None)?,
     }
-    let logs = p.root.join(".mht/logs");
-    std::fs::create_dir_all(&logs)
-        .with_context(|| format!("cannot create `{}`", logs.display()))?;
-    let run = Run {
-        dir,
-        log: logs.join(format!(
-            "{}-{}.log",
-            env.name,
-            crate::git::utc_now().replace(':', "")
-        )),
-        config: cli_config(p)?,
-        spent: Default::default(),
-    };
-    run.must(&[
-        "init",
-        "-input=false",
-        "-no-color",
-        "-reconfigure",
-        "-lock-timeout=60s",
-    ])?;
+    run.init(&["-reconfigure", "-lock-timeout=60s"])?;
     Ok(run)
 }

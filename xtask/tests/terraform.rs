@@ -80,7 +80,7 @@ fn a_broken_module_interface_fails_terraform_validate() {
     )
     .expect(1)
     .contains("terraform validate  FAILED")
-    .contains("max_receive_count");
+    .contains("The argument \"max_receives\" is required");
 }
 
 #[test]

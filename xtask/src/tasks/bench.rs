@@ -115,8 +115,7 @@ impl Bench {
                     missing.join("\n  ")
                 );
             }
-            let started =
-                std::env::var_os("MHT_LOCAL_ENDPOINT").is_none() && local::running(p)?.is_none();
+            let (_, started) = local::ensure_running(p)?;
             let lp = Project::at(p.root.clone()).with_flags(None, true);
             let live = (|| -> Result<()> {
                 super::setup_backend::SetupBackend::apply("staging").run(&lp)?;

@@ -27,7 +27,7 @@ pub fn missing_prerequisites(p: &Project) -> Vec<String> {
     if !on_path("terraform") {
         missing.push("terraform: install Terraform 1.5 or newer (HashiCorp's release archive or your package manager) and put it on PATH".to_string());
     }
-    if std::env::var_os("MHT_LOCAL_ENDPOINT").is_none() && !on_path("moto_server") {
+    if local::external_endpoint().is_none() && !on_path("moto_server") {
         missing.push(format!(
             "moto_server: the local AWS emulator; {}",
             local::INSTALL_HINT
@@ -62,9 +62,7 @@ impl Demo {
         if !missing.is_empty() {
             bail!("the demo needs:\n  {}", missing.join("\n  "));
         }
-        let started_emulator =
-            std::env::var_os("MHT_LOCAL_ENDPOINT").is_none() && local::running(p)?.is_none();
-        let endpoint = local::ensure_running(p)?;
+        let (endpoint, started_emulator) = local::ensure_running(p)?;
         let p = Project::at(p.root.clone()).with_flags(None, true);
         let mut steps: Vec<(String, f64, String)> = Vec::new();
         let start = Instant::now();

@@ -32,28 +32,6 @@ pub struct SetupBackend {
     dry_run: bool,
 }
 
-fn observe(
-    resource: &str,
-    check: &'static str,
-    expected: &str,
-    actual: &str,
-    absent: bool,
-) -> Observation {
-    Observation {
-        resource: resource.to_string(),
-        check,
-        expected: expected.to_string(),
-        actual: actual.to_string(),
-        state: if expected == actual {
-            State::Ok
-        } else if absent {
-            State::Absent
-        } else {
-            State::Different
-        },
-    }
-}
-
 fn on_off(b: bool) -> &'static str {
     if b {
         "on"
@@ -127,13 +105,6 @@ async fn inspect_table(
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
-    let tag_text = |tags: &[(String, String)]| {
-        tags.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let missing_tags = spec.tags.iter().any(|t| !live_tags.contains(t));
     let expected_billing = if spec.on_demand {
         "PAY_PER_REQUEST"
     } else {
@@ -142,49 +113,37 @@ async fn inspect_table(
     let protected = table.deletion_protection_enabled() == Some(true);
     let sse_on = matches!(sse.as_deref(), Some("ENABLED" | "ENABLING"));
     Ok(Some(vec![
-        observe(
+        Observation::new(
             t,
             "key schema",
-            &format!("{} HASH S", spec.hash_key),
+            format!("{} HASH S", spec.hash_key),
             &key,
             false,
         ),
-        observe(t, "billing mode", expected_billing, &billing, false),
+        Observation::new(t, "billing mode", expected_billing, &billing, false),
         // Off is a new table's default for these three: adding them overwrites nothing.
-        observe(
+        Observation::new(
             t,
             "encryption",
             on_off(spec.encryption),
             on_off(sse_on),
             !sse_on,
         ),
-        observe(
+        Observation::new(
             t,
             "point-in-time recovery",
             on_off(spec.point_in_time_recovery),
             on_off(pitr),
             !pitr,
         ),
-        observe(
+        Observation::new(
             t,
             "deletion protection",
             on_off(spec.deletion_protection),
             on_off(protected),
             !protected,
         ),
-        Observation {
-            resource: t.to_string(),
-            check: "tags",
-            expected: tag_text(&spec.tags),
-            actual: tag_text(&live_tags),
-            state: if !missing_tags {
-                State::Ok
-            } else if live_tags.is_empty() {
-                State::Absent
-            } else {
-                State::Different
-            },
-        },
+        Observation::tags(t, &spec.tags, &live_tags),
     ]))
 }
 
@@ -200,7 +159,7 @@ fn describe_table_fix(spec: &LockTable, check: &str) -> String {
         "billing mode" => format!("dynamodb:UpdateTable `{t}` billing PAY_PER_REQUEST"),
         "encryption" => format!("dynamodb:UpdateTable `{t}` SSE enabled"),
         "deletion protection" => format!("dynamodb:UpdateTable `{t}` deletion protection {}", on_off(spec.deletion_protection)),
-        "tags" => format!("dynamodb:TagResource `{t}` {}", spec.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
+        "tags" => format!("dynamodb:TagResource `{t}` {}", s3::tags_text(&spec.tags)),
         other => format!("`{other}` of `{t}` cannot be changed in place"),
     }
 }
@@ -394,7 +353,7 @@ impl SetupBackend {
 
         // The state bucket.
         let exists = aws.block_on(s3::exists(&aws, &s3c, &bucket.name))?;
-        rows.push(observe(
+        rows.push(Observation::new(
             &bucket.name,
             "exists",
             "yes",
@@ -430,7 +389,7 @@ impl SetupBackend {
         // The lock table.
         match aws.block_on(inspect_table(&aws, &db, &lock))? {
             None => {
-                rows.push(observe(&lock.name, "exists", "yes", "no", true));
+                rows.push(Observation::new(&lock.name, "exists", "yes", "no", true));
                 calls.push(describe_table_fix(&lock, "exists"));
                 calls.push(describe_table_fix(&lock, "point-in-time recovery"));
                 if let Mode::Apply { .. } = mode {
@@ -535,11 +494,11 @@ pub fn problems(aws: &Aws, env: &infra::Environment) -> Result<Vec<String>> {
         if s3::exists(aws, &s3c, &bucket.name).await? {
             rows.extend(s3::inspect(aws, &s3c, &bucket).await?);
         } else {
-            rows.push(observe(&bucket.name, "exists", "yes", "no", true));
+            rows.push(Observation::new(&bucket.name, "exists", "yes", "no", true));
         }
         match inspect_table(aws, &db, &lock).await? {
             Some(table) => rows.extend(table),
-            None => rows.push(observe(&lock.name, "exists", "yes", "no", true)),
+            None => rows.push(Observation::new(&lock.name, "exists", "yes", "no", true)),
         }
         Ok(rows
             .into_iter()
