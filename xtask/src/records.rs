@@ -82,7 +82,17 @@ pub fn list(aws: &Aws, env: &Environment) -> Result<Vec<Record>> {
                 .set_continuation_token(token)
                 .send()
                 .await
-                .map_err(|e| aws.error(&format!("s3:ListObjectsV2 `{bucket}/{PREFIX}`"), e))?;
+                .map_err(|e| {
+                    if crate::aws::is_code(&e, &["NoSuchBucket"]) {
+                        anyhow::anyhow!(
+                            "`{}` has no state bucket `{bucket}` yet, so no records; run `cargo xtask setup-backend {}`",
+                            env.name,
+                            env.name
+                        )
+                    } else {
+                        aws.error(&format!("s3:ListObjectsV2 `{bucket}/{PREFIX}`"), e)
+                    }
+                })?;
             keys.extend(
                 page.contents()
                     .iter()

@@ -166,6 +166,9 @@ fn setup_backend_creates_reports_drift_and_repairs() {
 fn setup_backend_dry_run_creates_nothing_and_production_is_protected() {
     let moto = Moto::start();
     let ep = moto.endpoint();
+    xtask_local(&ep, &["history", "production"])
+        .expect(1)
+        .contains("has no state bucket `mht-terraform-state-production` yet, so no records; run `cargo xtask setup-backend production`");
     xtask_local(&ep, &["setup-backend", "production", "--dry-run"])
         .expect(0)
         .contains("would call")
