@@ -99,6 +99,7 @@ pub fn staging() -> EnvironmentBuilder {
 pub fn production() -> EnvironmentBuilder {
     baseline("production")
         .protected()
+        .promoted_from("staging")
         .network(|n| {
             n.vpc_cidr = "10.0.0.0/16".into();
             n.subnet_cidrs = strings(["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]);
@@ -145,7 +146,8 @@ pub fn production() -> EnvironmentBuilder {
         .backend(|b| b.state_retention_days = 365)
 }
 
-/// Every environment, in promotion order.
+/// Every environment. The promotion order is declared by each one (`promoted_from`), not by
+/// its place here.
 pub fn all() -> Vec<EnvironmentBuilder> {
     vec![staging(), production()]
 }

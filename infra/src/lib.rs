@@ -9,6 +9,7 @@ pub mod checks;
 pub mod environments;
 pub mod expect;
 pub mod model;
+pub mod promotion;
 pub mod render;
 pub mod rules;
 pub mod settings;
@@ -69,6 +70,10 @@ pub fn validate(builders: Vec<EnvironmentBuilder>) -> Report {
     checks.push(Check {
         name: "isolation".into(),
         violations: checks::isolation(&environments),
+    });
+    checks.push(Check {
+        name: "promotion".into(),
+        violations: promotion::check(&environments),
     });
     checks.push(Check {
         name: "parity".into(),

@@ -379,6 +379,8 @@ pub struct Environment {
     pub profile: Option<String>,
     /// Serves real users: mutations get guards (typed confirmation, banners, promotion gate).
     pub protected: bool,
+    /// The environment whose successful deployments gate this one's (the promotion order).
+    pub promoted_from: Option<String>,
     pub tags: Vec<(String, String)>,
     pub network: Network,
     pub compute: Compute,
@@ -481,6 +483,7 @@ impl EnvironmentBuilder {
                 account_id: String::new(),
                 profile: None,
                 protected: false,
+                promoted_from: None,
                 tags: Vec::new(),
                 network,
                 compute: Compute {
@@ -581,6 +584,13 @@ impl EnvironmentBuilder {
     /// Mark the environment as serving real users, so mutations are guarded.
     pub fn protected(mut self) -> Self {
         self.env.protected = true;
+        self
+    }
+
+    /// Deployments reach this environment only after they succeeded in `previous` (the
+    /// promotion gate); `validate` checks that `previous` exists and the order has no cycle.
+    pub fn promoted_from(mut self, previous: &str) -> Self {
+        self.env.promoted_from = Some(previous.to_string());
         self
     }
 

@@ -97,6 +97,7 @@ rules! {
     ISOLATION_SHARED = "isolation.shared", "seed §1: the hosted zone is the one shared resource, and it is the same zone everywhere";
     TERRAFORM_VALIDATE = "terraform.validate", "Terraform: `terraform validate` accepts the root and the modules it calls";
     RENDER_FRESH = "render.fresh", "this tool: generated files match a fresh `cargo xtask render`";
+    PROMOTION = "promotion.order", "this tool: an environment is promoted from another defined environment, and the promotion order has no cycle";
     PARITY = "parity.feature", "seed §2: staging mirrors production's features; only declared dimensions differ";
 }
 

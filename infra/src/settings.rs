@@ -84,6 +84,11 @@ impl Environment {
         );
         add("protected", self.protected.to_string(), Dimension);
         add(
+            "promoted_from",
+            self.promoted_from.clone().unwrap_or_else(|| "none".into()),
+            Dimension,
+        );
+        add(
             "tags",
             self.default_tags()
                 .iter()

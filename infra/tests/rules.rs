@@ -490,6 +490,11 @@ fn cases() -> Vec<Case> {
             Box::new(|| production_with(|b| b.dns(|d| d.zone.zone_id = "Z999".into()))),
         ),
         (
+            "promotion.order",
+            "production.promoted_from",
+            Box::new(|| production_with(|b| b.promoted_from("stagign"))),
+        ),
+        (
             "parity.feature",
             "production.sqs.encryption",
             Box::new(|| production_with(|b| b.sqs(|q| q.encryption = false))),

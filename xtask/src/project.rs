@@ -54,6 +54,15 @@ impl Project {
         infra::environments::all()
     }
 
+    /// Every environment name in promotion order (each after the one it is promoted from).
+    pub fn promotion_order(&self) -> Vec<String> {
+        let report = infra::validate(self.builders());
+        infra::promotion::order(&report.environments)
+            .iter()
+            .map(|e| e.name.clone())
+            .collect()
+    }
+
     pub fn known(&self) -> Vec<String> {
         self.builders()
             .iter()

@@ -21,14 +21,14 @@ pub struct Bench {
     static_only: bool,
 }
 
-/// `n` distinct, valid environments: staging's description under other names, CIDRs and hosts.
-pub fn generated(n: usize) -> Vec<EnvironmentBuilder> {
+/// `n` distinct, valid environments: `base`'s description under other names, CIDRs and hosts.
+pub fn generated(base: &EnvironmentBuilder, n: usize) -> Vec<EnvironmentBuilder> {
     (0..n)
         .map(|i| {
             let name = format!("env{i:03}");
             let host = format!("{name}.api.amygdalas.com");
             let net = i + 2;
-            infra::environments::staging()
+            base.clone()
                 .named(&name)
                 .network(|nw| {
                     nw.vpc_cidr = format!("10.{net}.0.0/16");
@@ -44,7 +44,7 @@ pub fn generated(n: usize) -> Vec<EnvironmentBuilder> {
 
 fn measure(runs: usize, mut f: impl FnMut() -> Result<()>) -> Result<Vec<Duration>> {
     f()?; // warm-up
-    let mut times = Vec::with_capacity(runs);
+    let mut times = Vec::new();
     for _ in 0..runs {
         let start = Instant::now();
         f()?;
@@ -70,95 +70,9 @@ impl Bench {
         if self.runs == 0 {
             bail!("--runs must be at least 1");
         }
-        let mut rows = Vec::new();
-        let many = self.runs * 20;
-        rows.push(row(
-            "static validate (2 environments)",
-            &measure(many, || {
-                let report = infra::validate(p.builders());
-                if !report.ok() {
-                    bail!("the shipped environments do not validate");
-                }
-                Ok(())
-            })?,
-        ));
-        let envs = infra::validate(p.builders()).environments;
-        rows.push(row(
-            "render (2 roots + READMEs)",
-            &measure(many, || {
-                std::hint::black_box(infra::render::files(&envs));
-                Ok(())
-            })?,
-        ));
-        rows.push(row(
-            "validate 100 generated environments",
-            &measure(self.runs, || {
-                let report = infra::validate(generated(100));
-                if !report.ok() {
-                    bail!(
-                        "generated environments do not validate: {}",
-                        report
-                            .violations()
-                            .next()
-                            .map(|v| v.to_string())
-                            .unwrap_or_default()
-                    );
-                }
-                Ok(())
-            })?,
-        ));
+        let mut rows = self.static_figures(p)?;
         if !self.static_only {
-            let missing = super::demo::missing_prerequisites(p);
-            if !missing.is_empty() {
-                bail!(
-                    "the live figures need:\n  {}\n(or pass --static)",
-                    missing.join("\n  ")
-                );
-            }
-            let (_, started) = local::ensure_running(p)?;
-            let lp = Project::at(p.root.clone()).with_flags(None, true);
-            let live = (|| -> Result<()> {
-                super::setup_backend::SetupBackend::apply("staging").run(&lp)?;
-                println!(
-                    "deploying `staging` once on the emulator (the figures need its resources)"
-                );
-                super::deploy::Deploy::confirmed("staging").run(&lp)?;
-                let env = lp.environment("staging")?;
-                let aws = Aws::connect(&lp, &env)?;
-                rows.push(row(
-                    "test-s3 staging (in-process)",
-                    &measure(self.runs, || {
-                        let c = super::test_s3::checks(&aws, &env);
-                        if c.iter().any(|c| !c.passed) {
-                            bail!("test-s3 failed during the bench")
-                        }
-                        Ok(())
-                    })?,
-                ));
-                rows.push(row(
-                    "test-sqs staging (in-process)",
-                    &measure(self.runs, || {
-                        let c = super::test_sqs::checks(&aws, &env, false);
-                        if c.iter().any(|c| !c.passed) {
-                            bail!("test-sqs failed during the bench")
-                        }
-                        Ok(())
-                    })?,
-                ));
-                rows.push(row(
-                    "deploy staging, no changes",
-                    &measure(self.runs, || {
-                        super::deploy::Deploy::confirmed("staging")
-                            .run(&lp)
-                            .map(|_| ())
-                    })?,
-                ));
-                Ok(())
-            })();
-            if started {
-                local::down(p)?;
-            }
-            live?;
+            rows.extend(self.live_figures(p)?);
         }
         println!();
         print!(
@@ -166,5 +80,96 @@ impl Bench {
             table::render(&["figure", "median", "min", "max", "runs"], &rows)
         );
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// Validate, render and 100 generated environments: no emulator needed.
+    fn static_figures(&self, p: &Project) -> Result<Vec<Vec<String>>> {
+        let many = self.runs.saturating_mul(20);
+        let envs = infra::validate(p.builders()).environments;
+        let count = envs.len();
+        let mut rows = vec![row(
+            &format!("static validate ({count} environments)"),
+            &measure(many, || {
+                let report = infra::validate(p.builders());
+                if !report.ok() {
+                    bail!("the shipped environments do not validate");
+                }
+                Ok(())
+            })?,
+        )];
+        rows.push(row(
+            &format!("render ({count} roots + READMEs)"),
+            &measure(many, || {
+                std::hint::black_box(infra::render::files(&envs));
+                Ok(())
+            })?,
+        ));
+        let base = p.builders().remove(0);
+        rows.push(row(
+            "validate 100 generated environments",
+            &measure(self.runs, || {
+                let report = infra::validate(generated(&base, 100));
+                let first = report.violations().next().map(|v| v.to_string());
+                match first {
+                    Some(v) => bail!("generated environments do not validate: {v}"),
+                    None => Ok(()),
+                }
+            })?,
+        ));
+        Ok(rows)
+    }
+
+    /// test-s3, test-sqs and a no-change deploy of the first environment of the promotion
+    /// order, on the emulator (started and stopped here when none runs).
+    fn live_figures(&self, p: &Project) -> Result<Vec<Vec<String>>> {
+        let missing = super::demo::missing_prerequisites(p);
+        if !missing.is_empty() {
+            bail!(
+                "the live figures need:\n  {}\n(or pass --static)",
+                missing.join("\n  ")
+            );
+        }
+        let (_, started) = local::ensure_running(p)?;
+        let lp = Project::at(p.root.clone()).with_flags(None, true);
+        let name = lp.promotion_order().remove(0);
+        let live = self.live_rows(&lp, &name);
+        if started {
+            local::down(p)?;
+        }
+        live
+    }
+
+    fn live_rows(&self, lp: &Project, name: &str) -> Result<Vec<Vec<String>>> {
+        super::setup_backend::SetupBackend::apply(name).run(lp)?;
+        println!("deploying `{name}` once on the emulator (the figures need its resources)");
+        super::deploy::Deploy::confirmed(name).run(lp)?;
+        let env = lp.environment(name)?;
+        let aws = Aws::connect(lp, &env)?;
+        let passed = |checks: Vec<crate::report::Check>, what: &str| -> Result<()> {
+            match checks.iter().any(|c| !c.passed) {
+                true => bail!("{what} failed during the bench"),
+                false => Ok(()),
+            }
+        };
+        Ok(vec![
+            row(
+                &format!("test-s3 {name} (in-process)"),
+                &measure(self.runs, || {
+                    passed(super::test_s3::checks(&aws, &env), "test-s3")
+                })?,
+            ),
+            row(
+                &format!("test-sqs {name} (in-process)"),
+                &measure(self.runs, || {
+                    passed(super::test_sqs::checks(&aws, &env, false), "test-sqs")
+                })?,
+            ),
+            row(
+                &format!("deploy {name}, no changes"),
+                &measure(self.runs, || {
+                    super::deploy::Deploy::confirmed(name).run(lp).map(|_| ())
+                })?,
+            ),
+        ])
     }
 }

@@ -64,6 +64,7 @@ impl Demo {
         }
         let (endpoint, started_emulator) = local::ensure_running(p)?;
         let p = Project::at(p.root.clone()).with_flags(None, true);
+        let order = p.promotion_order();
         let mut steps: Vec<(String, f64, String)> = Vec::new();
         let start = Instant::now();
         let result = (|| -> Result<()> {
@@ -86,12 +87,12 @@ impl Demo {
             step("validate", &mut || {
                 super::validate::Validate::default().run(&p)
             })?;
-            for env in ["staging", "production"] {
+            for env in &order {
                 step(&format!("setup-backend {env}"), &mut || {
                     super::setup_backend::SetupBackend::apply(env).run(&p)
                 })?;
             }
-            for env in ["staging", "production"] {
+            for env in &order {
                 step(&format!("deploy {env}"), &mut || {
                     super::deploy::Deploy::confirmed(env).run(&p)
                 })?;
@@ -119,8 +120,10 @@ impl Demo {
         print!("{}", table::render(&["step", "result", "time"], &rows));
         println!("total {:.1} s", start.elapsed().as_secs_f64());
         result?;
+        let first = &order[0];
         println!(
-            "built: staging and production (VPC, load balancer, instances, buckets, queues, table, roles, DNS, monitoring), each with its own state bucket and lock table; with --keep the emulator stays up to explore: `cargo xtask --local history staging`, `cargo xtask --local test-sqs staging --deep`"
+            "built: {} (VPC, load balancer, instances, buckets, queues, table, roles, DNS, monitoring), each with its own state bucket and lock table; with --keep the emulator stays up to explore: `cargo xtask --local history {first}`, `cargo xtask --local test-sqs {first} --deep`",
+            order.join(", ")
         );
         Ok(ExitCode::SUCCESS)
     }

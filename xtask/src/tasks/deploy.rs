@@ -62,16 +62,12 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// The environment before `env` in promotion order, whose records gate `env`.
+/// The environment `env` is promoted from (declared in the model), whose records gate `env`.
 fn previous(p: &Project, env: &Environment) -> Result<Option<Environment>> {
-    let known = p.known();
-    let Some(i) = known.iter().position(|n| n == &env.name) else {
-        return Ok(None);
-    };
-    match i.checked_sub(1) {
-        Some(prev) => Ok(Some(p.environment(&known[prev])?)),
-        None => Ok(None),
-    }
+    env.promoted_from
+        .as_deref()
+        .map(|name| p.environment(name))
+        .transpose()
 }
 
 /// Post the result to the environment's Discord webhook, if it has one. Never fails the deploy;
@@ -151,6 +147,23 @@ impl Deploy {
             ..Record::default()
         };
         // Guards: all before Terraform changes anything; refusals are not deployments.
+        if let Some(prev) = previous(p, &env)? {
+            let promoted = records::list(&aws, &prev)?
+                .iter()
+                .any(|r| r.action == "deploy" && r.commit == commit && r.succeeded());
+            if !promoted {
+                if !self.skip_promotion_gate {
+                    bail!(
+                        "refusing to deploy `{name}`: commit {} has no successful deployment to `{}`; run `cargo xtask deploy {}` first (or pass --skip-promotion-gate, which is recorded)",
+                        &commit[..12.min(commit.len())],
+                        prev.name,
+                        prev.name
+                    );
+                }
+                eprintln!("warning: promotion gate overridden; this is recorded");
+                record.promotion_gate_override = true;
+            }
+        }
         if env.protected {
             let dirty = git::dirty(&p.root)?;
             if !dirty.is_empty() {
@@ -158,23 +171,6 @@ impl Deploy {
                     "refusing to deploy `{name}`: the work tree has uncommitted changes ({}); commit or stash them so that what is deployed is a commit",
                     dirty.join(", ")
                 );
-            }
-            if let Some(prev) = previous(p, &env)? {
-                let promoted = records::list(&aws, &prev)?
-                    .iter()
-                    .any(|r| r.action == "deploy" && r.commit == commit && r.succeeded());
-                if !promoted {
-                    if !self.skip_promotion_gate {
-                        bail!(
-                            "refusing to deploy `{name}`: commit {} has no successful deployment to `{}`; run `cargo xtask deploy {}` first (or pass --skip-promotion-gate, which is recorded)",
-                            &commit[..12.min(commit.len())],
-                            prev.name,
-                            prev.name
-                        );
-                    }
-                    eprintln!("warning: promotion gate overridden; this is recorded");
-                    record.promotion_gate_override = true;
-                }
             }
             // The demo and the bench confirm for themselves, and only on the emulator.
             let tool_confirmed = self.on_emulator_by_tool && aws.local;
