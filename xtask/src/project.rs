@@ -12,6 +12,37 @@ struct SwitchState {
     environment: String,
 }
 
+/// The workspace this binary was built from (its environment definitions are compiled in).
+fn built_root() -> Result<PathBuf> {
+    Ok(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask has no parent directory")?
+        .to_path_buf())
+}
+
+/// Refuse to act when `cargo xtask` runs a binary built from another checkout: two checkouts
+/// sharing one target directory get the same artifact (Cargo hashes path packages by their
+/// place in the workspace), so the binary would read, render and deploy the other checkout's
+/// definitions. `running` is the package directory Cargo names when it runs the binary
+/// (`CARGO_MANIFEST_DIR`); a binary started directly has none and is taken as chosen.
+pub fn check_checkout(built: &Path, running: Option<PathBuf>) -> Result<()> {
+    let Some(running) = running.and_then(|dir| dir.parent().map(Path::to_path_buf)) else {
+        return Ok(());
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if !same(built, &running) {
+        bail!(
+            "refusing to run: this `cargo xtask` binary was built from `{}`, but it runs in `{}`; the two checkouts share one target directory and Cargo reused the other checkout's build, so it would act on that checkout's definitions. Nothing was done. Run `cargo clean -p xtask -p infra` here and run again, or give each checkout its own target directory (unset CARGO_TARGET_DIR, or set it per checkout)",
+            built.display(),
+            running.display()
+        );
+    }
+    Ok(())
+}
+
 pub struct Project {
     pub root: PathBuf,
     env_flag: Option<String>,
@@ -20,14 +51,17 @@ pub struct Project {
 }
 
 impl Project {
-    /// The repository root: `MHT_ROOT` if set, else the workspace this binary was built from.
+    /// The repository root: `MHT_ROOT` if set, else the workspace this binary was built from,
+    /// after [`check_checkout`].
     pub fn discover() -> Result<Project> {
+        let built = built_root()?;
+        check_checkout(
+            &built,
+            std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        )?;
         let root = match std::env::var_os("MHT_ROOT").filter(|v| !v.is_empty()) {
             Some(root) => PathBuf::from(root),
-            None => Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .context("xtask has no parent directory")?
-                .to_path_buf(),
+            None => built,
         };
         Ok(Project::at(root))
     }
@@ -159,5 +193,36 @@ impl Project {
         };
         self.check_known(&name)?;
         Ok(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_from_another_checkout_is_refused_naming_both() {
+        let here = std::env::temp_dir().join("mht-checkout-a");
+        let there = std::env::temp_dir().join("mht-checkout-b");
+        let err = check_checkout(&here, Some(there.join("xtask"))).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains(&format!("built from `{}`", here.display())),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("runs in `{}`", there.display())),
+            "{text}"
+        );
+        assert!(text.contains("cargo clean -p xtask -p infra"), "{text}");
+    }
+
+    #[test]
+    fn the_own_checkout_or_a_direct_start_is_accepted() {
+        let root = built_root().unwrap();
+        check_checkout(&root, Some(root.join("xtask"))).unwrap();
+        // The same checkout named through a symlink-free relative detour.
+        check_checkout(&root, Some(root.join("infra/../xtask"))).unwrap();
+        check_checkout(&root, None).unwrap();
     }
 }

@@ -5,81 +5,11 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-use support::{copy_tree, repo, TempDir};
-
-/// A copy of the workspace sources (not its build output).
-fn workspace_copy() -> TempDir {
-    let dir = TempDir::new("mutant");
-    let (from, to) = (repo(), dir.path().to_path_buf());
-    for f in ["Cargo.toml", "Cargo.lock"] {
-        std::fs::copy(from.join(f), to.join(f)).unwrap();
-    }
-    for d in [".cargo", "infra", "xtask"] {
-        copy_tree(&from.join(d), &to.join(d));
-    }
-    // Cargo hashes path packages by their place in the workspace, so a copy with the same
-    // names would share (and overwrite) this workspace's artifacts: rename both packages, keep
-    // the crate names.
-    rename(
-        &to.join("Cargo.toml"),
-        "infra = { path = \"infra\" }",
-        "infra = { path = \"infra\", package = \"infra-mutant\" }",
-    );
-    rename(
-        &to.join("infra/Cargo.toml"),
-        "name = \"infra\"",
-        "name = \"infra-mutant\"",
-    );
-    rename(
-        &to.join("infra/Cargo.toml"),
-        "[lib]\n",
-        "[lib]\nname = \"infra\"\n",
-    );
-    rename(
-        &to.join("xtask/Cargo.toml"),
-        "name = \"xtask\"",
-        "name = \"xtask-mutant\"",
-    );
-    rename(
-        &to.join("xtask/Cargo.toml"),
-        "[lib]\n",
-        "[lib]\nname = \"xtask\"\n",
-    );
-    dir
-}
-
-fn rename(manifest: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(manifest).unwrap();
-    assert!(
-        text.contains(from),
-        "{} has no `{from}`",
-        manifest.display()
-    );
-    std::fs::write(manifest, text.replacen(from, to, 1)).unwrap();
-}
-
-fn edit(root: &Path, file: &str, from: &str, to: &str) -> String {
-    let path = root.join(file);
-    let original = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        original.contains(from),
-        "{file} no longer contains `{from}`"
-    );
-    std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
-    original
-}
-
-/// This workspace's target directory (the test binary runs from `<target>/debug/deps`).
-fn target_dir() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors().nth(3).unwrap().to_path_buf()
-}
+use support::{cargo_xtask, edit, workspace_copy};
 
 #[test]
 fn each_mistake_fails_validate_with_path_and_fix() {
-    let copy = workspace_copy();
+    let copy = workspace_copy("mutant");
     let envs = "infra/src/environments.rs";
     let model = "infra/src/model.rs";
     // (file, original text, mistake, expected location, expected fix)
@@ -122,30 +52,55 @@ fn each_mistake_fails_validate_with_path_and_fix() {
     ];
     for (file, from, to, location, fix) in mistakes {
         let original = edit(copy.path(), file, from, to);
-        let out = Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "-p", "xtask-mutant", "--", "validate"])
-            .current_dir(copy.path())
-            .env("CARGO_TARGET_DIR", target_dir())
-            .env_remove("MHT_ROOT")
-            .env_remove("MHT_ENV")
-            .output()
-            .unwrap();
+        let out = cargo_xtask(copy.path(), "mutant", &[], &["validate"]);
         std::fs::write(copy.path().join(file), original).unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "`{to}` should fail validate:\n{text}"
-        );
+        let text = out.all();
+        assert_eq!(out.code, 1, "`{to}` should fail validate:\n{text}");
         assert!(
             text.contains(&format!("\n{location}\n")),
             "`{to}`: no `{location}` in:\n{text}"
         );
         assert!(text.contains(fix), "`{to}`: no fix `{fix}` in:\n{text}");
         assert!(!text.contains("panicked"), "{text}");
+    }
+}
+
+/// Two checkouts sharing one target directory: Cargo may hand one the other's binary. The
+/// second checkout's `cargo xtask validate` either refuses, naming both checkouts, or reads its
+/// own files; it never reports the first checkout's definitions.
+#[test]
+fn a_checkout_never_acts_on_another_checkouts_definitions() {
+    let (a, b) = (workspace_copy("twin"), workspace_copy("twin"));
+    let mistake = ".sqs(|q| q.log_retention_days = 10)";
+    edit(
+        a.path(),
+        "infra/src/environments.rs",
+        ".sqs(|q| q.log_retention_days = 7)",
+        mistake,
+    );
+    let first = cargo_xtask(a.path(), "twin", &[], &["validate"]);
+    first
+        .expect(1)
+        .contains("\nstaging.sqs.log_retention_days\n");
+
+    let second = cargo_xtask(b.path(), "twin", &[], &["validate"]);
+    let text = second.all();
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(
+        !text.contains("staging.sqs.log_retention_days"),
+        "the second checkout reported the first one's definitions:\n{text}"
+    );
+    match second.code {
+        0 => assert!(text.contains("all checks passed"), "{text}"),
+        _ => {
+            second
+                .expect(1)
+                .contains("refusing to run")
+                .contains(&format!("built from `{}`", a.path().display()))
+                .contains(&format!("runs in `{}`", b.path().display()))
+                .contains("cargo clean -p xtask -p infra");
+            // Nothing was written in either checkout.
+            assert!(!b.path().join(".mht").exists());
+        }
     }
 }

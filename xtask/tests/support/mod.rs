@@ -191,3 +191,90 @@ pub fn xtask_local(moto_endpoint: &str, args: &[&str]) -> Output {
         &all,
     )
 }
+
+/// A copy of the workspace sources (not its build output) whose two packages are renamed with
+/// `suffix`: Cargo hashes path packages by their place in the workspace, so a copy with the
+/// same names would share (and overwrite) this workspace's artifacts. The crate names stay, so
+/// the code compiles unchanged; [`cargo_xtask`] builds it into this workspace's target
+/// directory, reusing the dependencies.
+pub fn workspace_copy(suffix: &str) -> TempDir {
+    let dir = TempDir::new(suffix);
+    let (from, to) = (repo(), dir.path().to_path_buf());
+    for f in ["Cargo.toml", "Cargo.lock", ".gitignore"] {
+        std::fs::copy(from.join(f), to.join(f)).unwrap();
+    }
+    for d in [".cargo", "infra", "xtask", "scripts", "docs"] {
+        copy_tree(&from.join(d), &to.join(d));
+    }
+    let renames = [
+        (
+            "Cargo.toml",
+            "infra = { path = \"infra\" }".to_string(),
+            format!("infra = {{ path = \"infra\", package = \"infra-{suffix}\" }}"),
+        ),
+        (
+            "infra/Cargo.toml",
+            "name = \"infra\"".into(),
+            format!("name = \"infra-{suffix}\""),
+        ),
+        (
+            "infra/Cargo.toml",
+            "[lib]\n".into(),
+            "[lib]\nname = \"infra\"\n".into(),
+        ),
+        (
+            "xtask/Cargo.toml",
+            "name = \"xtask\"".into(),
+            format!("name = \"xtask-{suffix}\""),
+        ),
+        (
+            "xtask/Cargo.toml",
+            "[lib]\n".into(),
+            "[lib]\nname = \"xtask\"\n".into(),
+        ),
+    ];
+    for (file, from, to) in renames {
+        edit(dir.path(), file, &from, &to);
+    }
+    dir
+}
+
+/// Replace the first `from` in `root/file` with `to`; returns the original text.
+pub fn edit(root: &Path, file: &str, from: &str, to: &str) -> String {
+    let path = root.join(file);
+    let original = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        original.contains(from),
+        "{file} no longer contains `{from}`"
+    );
+    std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+    original
+}
+
+/// This workspace's target directory (the test binary runs from `<target>/debug/deps`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+/// `cargo xtask <args>` in a [`workspace_copy`] made with `suffix`, as a user types it there.
+pub fn cargo_xtask(copy: &Path, suffix: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let package = format!("xtask-{suffix}");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["run", "--quiet", "-p", &package, "--"])
+        .args(args)
+        .current_dir(copy)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("MHT_ROOT")
+        .env_remove("MHT_ENV")
+        .env_remove("MHT_LOCAL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run cargo");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
