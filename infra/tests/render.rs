@@ -58,7 +58,8 @@ fn rendering_is_deterministic_and_sorted() {
 
 #[test]
 fn backend_block_has_only_arguments_terraform_accepts() {
-    for name in ["staging", "production"] {
+    for builder in infra::environments::all() {
+        let name = builder.env_name();
         let r = root(name);
         let backend = r["terraform"]["backend"]["s3"].as_object().unwrap();
         let keys: BTreeSet<&str> = backend.keys().map(String::as_str).collect();

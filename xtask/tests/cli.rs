@@ -4,19 +4,30 @@ mod support;
 
 use support::{project_copy, xtask, TempDir};
 
+/// Every environment name the model defines, as the tool lists them.
+fn known() -> String {
+    infra::environments::all()
+        .iter()
+        .map(|b| b.env_name().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A name no environment has (not derived from any example in the docs).
+const UNKNOWN: &str = "no-such-env";
+
 #[test]
 fn validate_passes_on_the_shipped_environments() {
     let root = project_copy();
     let out = xtask(Some(root.path()), &[], &["validate"]);
     out.expect(0)
-        .contains("all checks passed for staging, production");
-    for check in [
-        "rules: staging",
-        "rules: production",
-        "isolation",
-        "parity",
-        "rendered files",
-    ] {
+        .contains(&format!("all checks passed for {}", known()));
+    let rules = infra::environments::all()
+        .iter()
+        .map(|b| format!("rules: {}", b.env_name()))
+        .collect::<Vec<_>>();
+    let checks = ["isolation", "promotion", "parity", "rendered files"];
+    for check in rules.iter().map(String::as_str).chain(checks) {
         let line = out
             .stdout
             .lines()
@@ -33,7 +44,9 @@ fn validate_json_lists_every_check() {
     out.expect(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["ok"], true);
-    assert_eq!(v["checks"].as_array().unwrap().len(), 5);
+    // One rules check per environment, then isolation, promotion, parity, rendered files.
+    let envs = infra::environments::all().len();
+    assert_eq!(v["checks"].as_array().unwrap().len(), envs + 4);
 }
 
 #[test]
@@ -45,7 +58,12 @@ fn validate_fails_on_a_stale_generated_file() {
     let out = xtask(Some(root.path()), &[], &["validate", "--format", "json"]);
     out.expect(1);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let stale = &v["checks"][4];
+    let stale = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "rendered files")
+        .unwrap();
     assert_eq!(stale["name"], "rendered files");
     assert_eq!(
         stale["violations"][0]["path"],
@@ -81,7 +99,7 @@ fn render_writes_then_check_passes_and_leftovers_go() {
         assert_eq!(fresh, committed, "{f}");
     }
     // A removed environment's generated files are stale, then removed; hand-written files stay.
-    let old = root.path().join("infra/environments/qa");
+    let old = root.path().join("infra/environments").join(UNKNOWN);
     std::fs::create_dir_all(&old).unwrap();
     let generated =
         std::fs::read_to_string(root.path().join("infra/environments/staging/main.tf.json"))
@@ -90,10 +108,14 @@ fn render_writes_then_check_passes_and_leftovers_go() {
     std::fs::write(old.join("notes.md"), "mine").unwrap();
     xtask(Some(root.path()), &[], &["render", "--check"])
         .expect(1)
-        .contains("infra/environments/qa/main.tf.json  (belongs to no environment)");
+        .contains(&format!(
+            "infra/environments/{UNKNOWN}/main.tf.json  (belongs to no environment)"
+        ));
     xtask(Some(root.path()), &[], &["render"])
         .expect(0)
-        .contains("removed    infra/environments/qa/main.tf.json");
+        .contains(&format!(
+            "removed    infra/environments/{UNKNOWN}/main.tf.json"
+        ));
     assert!(!old.join("main.tf.json").exists());
     assert_eq!(
         std::fs::read_to_string(old.join("notes.md")).unwrap(),
@@ -127,13 +149,13 @@ fn unknown_environment_lists_the_known_ones() {
     for args in [
         &["show", "prod"][..],
         &["diff", "staging", "prod"],
-        &["switch", "qa"],
-        &["--env", "qa", "show"],
-        &["setup-backend", "qa"],
+        &["switch", UNKNOWN],
+        &["--env", UNKNOWN, "show"],
+        &["setup-backend", UNKNOWN],
     ] {
         xtask(None, &[], args)
             .expect(1)
-            .contains("known environments: staging, production");
+            .contains(&format!("known environments: {}", known()));
     }
     xtask(None, &[("MHT_ENV", "Staging")], &["show"])
         .expect(1)
@@ -169,6 +191,7 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
         paths,
         [
             "protected",
+            "promoted_from",
             "network.vpc_cidr",
             "network.subnet_cidrs",
             "compute.instance_type",
@@ -252,7 +275,7 @@ fn malformed_switch_state_is_an_error_not_a_panic() {
         ("env = \"staging\"", "is not a valid switch state file"),
         ("environment = 3", "is not a valid switch state file"),
         (
-            "environment = \"qa\"",
+            "environment = \"no-such-env\"",
             "names an environment that no longer exists",
         ),
     ] {
@@ -342,12 +365,13 @@ fn seed_script_names_are_shims_to_the_tool() {
         )
     };
     // ENV=… and a first argument both select the environment.
-    let (code, text) = script("test-sqs-infrastructure.sh", &[("ENV", "qa")], &[]);
+    let unknown = format!("unknown environment `{UNKNOWN}`");
+    let (code, text) = script("test-sqs-infrastructure.sh", &[("ENV", UNKNOWN)], &[]);
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("unknown environment `qa`"), "{text}");
-    let (code, text) = script("deploy-environment.sh", &[], &["qa"]);
+    assert!(text.contains(&unknown), "{text}");
+    let (code, text) = script("deploy-environment.sh", &[], &[UNKNOWN]);
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("unknown environment `qa`"), "{text}");
+    assert!(text.contains(&unknown), "{text}");
     let (code, text) = script("switch-environment.sh", &[], &["staging", "--shell"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("export MHT_ENV=staging"), "{text}");

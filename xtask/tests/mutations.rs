@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{cargo_xtask, edit, workspace_copy};
+use support::{cargo_xtask, commit_all, edit, workspace_copy, Moto};
 
 #[test]
 fn each_mistake_fails_validate_with_path_and_fix() {
@@ -103,4 +103,114 @@ fn a_checkout_never_acts_on_another_checkouts_definitions() {
             assert!(!b.path().join(".mht").exists());
         }
     }
+}
+
+/// The `qa` environment of the README's "Add an environment", as a user adds it.
+const QA: &str = include_str!("support/qa.rs");
+
+/// Files of `root` (relative paths), leaving out what tools write: `.mht/`, `.terraform/`,
+/// lock files and emulator overrides.
+fn files(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        dir: &std::path::Path,
+        root: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if [".mht", ".terraform", ".git", "target"].contains(&name.as_str())
+                || name.ends_with(".terraform.lock.hcl")
+                || name.ends_with("_override.tf.json")
+            {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Adding an environment is one function in `environments.rs`, then `render`: it validates,
+/// renders, passes `terraform validate` offline, plans on the emulator, and takes its place in
+/// the promotion order (production's gate names it).
+#[test]
+fn adding_an_environment_is_one_function_then_render() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(QA),
+        "README's `qa` example differs from support/qa.rs"
+    );
+    let copy = workspace_copy("qa");
+    let root = copy.path();
+    let envs = "infra/src/environments.rs";
+    edit(
+        root,
+        envs,
+        "/// Every environment.",
+        &format!("{QA}/// Every environment."),
+    );
+    edit(
+        root,
+        envs,
+        ".promoted_from(\"staging\")",
+        ".promoted_from(\"qa\")",
+    );
+    edit(
+        root,
+        envs,
+        "vec![staging(), production()]",
+        "vec![staging(), qa(), production()]",
+    );
+    let run = |env: &[(&str, &str)], args: &[&str]| cargo_xtask(root, "qa", env, args);
+
+    run(&[], &["validate"])
+        .expect(1)
+        .contains("infra/environments/qa/main.tf.json");
+    // (after the first build: Cargo records the renamed test packages in Cargo.lock)
+    let before = files(root);
+    run(&[], &["render"])
+        .expect(0)
+        .contains("wrote      infra/environments/qa/main.tf.json");
+    run(&[], &["validate"])
+        .expect(0)
+        .contains("all checks passed for staging, qa, production");
+    // Only generated files changed beside the definition itself.
+    let after = files(root);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|f| before.get(*f) != after.get(*f))
+        .collect();
+    assert!(
+        changed.iter().all(|f| f.starts_with("infra/environments/")),
+        "render changed more than generated files: {changed:?}"
+    );
+    assert!(root.join("infra/environments/qa/README.md").exists());
+    run(&[], &["validate", "--terraform"])
+        .expect(0)
+        .contains("terraform validate");
+
+    let moto = Moto::start();
+    let local = [("MHT_LOCAL_ENDPOINT", moto.endpoint())];
+    let local: Vec<(&str, &str)> = local.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run(&local, &["--local", "setup-backend", "qa"]).expect(0);
+    run(&local, &["--local", "plan", "qa"])
+        .expect(2)
+        .contains("to add");
+    // The gate reads qa's records now: production names qa, not staging.
+    commit_all(root);
+    run(&local, &["--local", "deploy", "production"])
+        .expect(1)
+        .contains("has no successful deployment to `qa`; run `cargo xtask deploy qa` first");
 }

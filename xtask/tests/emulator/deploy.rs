@@ -2,7 +2,7 @@
 //! throwaway git repository holding the generated roots and the modules.
 
 use crate::support::fixtures::{env, suspend_versioning};
-use crate::support::{copy_tree, repo, Moto, Output, TempDir};
+use crate::support::{commit_all, copy_tree, repo, Moto, Output, TempDir};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -18,31 +18,8 @@ fn checkout() -> TempDir {
         "/.mht/\n.terraform/\n*_override.tf.json\n.terraform.lock.hcl\n",
     )
     .unwrap();
-    git(root.path(), &["init", "-q"]);
-    git(root.path(), &["add", "-A"]);
-    git(
-        root.path(),
-        &[
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "commit",
-            "-qm",
-            "environments",
-        ],
-    );
+    commit_all(root.path());
     root
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 /// `xtask --local <args>` in `root` against `endpoint`, with `stdin` typed in.

@@ -278,3 +278,24 @@ pub fn cargo_xtask(copy: &Path, suffix: &str, env: &[(&str, &str)], args: &[&str
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// Make `dir` a git repository with everything in it committed.
+pub fn commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    let identity = ["-c", "user.email=ci@example.com", "-c", "user.name=ci"];
+    git(
+        dir,
+        &[&identity[..], &["commit", "-qm", "environments"]].concat(),
+    );
+}
