@@ -3,8 +3,10 @@
 //! emulator fixtures from the same code the tasks use.
 
 pub mod aws;
+pub mod generated;
 pub mod git;
 pub mod local;
+pub mod planning;
 pub mod project;
 pub mod records;
 pub mod report;

@@ -2,8 +2,8 @@
 //! summary, confirmation, production guards, a progress bar, post-deploy checks, a record in the
 //! environment's state bucket, and a Discord notification where the environment asks for one.
 
-use super::plan::{plan_env, print_summary};
 use crate::aws::Aws;
+use crate::planning::{plan_env, print_summary};
 use crate::project::Project;
 use crate::records::{self, Record};
 use crate::{git, table};

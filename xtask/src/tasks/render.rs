@@ -1,10 +1,9 @@
 //! `cargo xtask render [--check]`: write the generated Terraform roots, or check they are fresh.
 
+use crate::generated::{leftovers, stale};
 use crate::project::Project;
 use anyhow::{bail, Context, Result};
-use infra::render::{self, GENERATED};
-use infra::Environment;
-use std::path::Path;
+use infra::render;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -12,60 +11,6 @@ pub struct Render {
     /// Change nothing; exit 1 if any generated file is missing, stale or left over
     #[arg(long)]
     check: bool,
-}
-
-/// A generated file that does not match the model.
-pub struct Stale {
-    pub path: String,
-    pub reason: &'static str,
-}
-
-/// Generated files of environments that no longer exist (only files that carry the marker).
-fn leftovers(root: &Path, envs: &[Environment]) -> Vec<String> {
-    let dir = root.join("infra/environments");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = entries
-        .flatten()
-        .filter(|e| {
-            !envs
-                .iter()
-                .any(|env| env.name == e.file_name().to_string_lossy())
-        })
-        .flat_map(|e| {
-            let env_dir = render::root_dir(&e.file_name().to_string_lossy());
-            ["main.tf.json", "README.md"].map(|f| format!("{env_dir}/{f}"))
-        })
-        .filter(|rel| {
-            std::fs::read_to_string(root.join(rel)).is_ok_and(|text| text.contains(GENERATED))
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-/// Every generated file that is missing, differs from a fresh render, or is left over.
-pub fn stale(root: &Path, envs: &[Environment]) -> Vec<Stale> {
-    let mut out: Vec<Stale> = render::files(envs)
-        .into_iter()
-        .filter_map(|f| match std::fs::read_to_string(root.join(&f.path)) {
-            Ok(text) if text == f.content => None,
-            Ok(_) => Some(Stale {
-                path: f.path,
-                reason: "differs from the model",
-            }),
-            Err(_) => Some(Stale {
-                path: f.path,
-                reason: "missing",
-            }),
-        })
-        .collect();
-    out.extend(leftovers(root, envs).into_iter().map(|path| Stale {
-        path,
-        reason: "belongs to no environment",
-    }));
-    out
 }
 
 impl Render {

@@ -1,10 +1,11 @@
-//! `cargo xtask validate`: every rule, isolation, parity and render freshness, as a table.
+//! `cargo xtask validate`: every rule, isolation, the promotion order, parity and render
+//! freshness, as a table.
 
 use crate::project::Project;
 use crate::table;
 use crate::Format;
 use anyhow::Result;
-use infra::{Check, Violation};
+use infra::{Check, Environment, Report, Violation};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -34,7 +35,7 @@ fn drift(p: &Project, name: &str) -> Result<Vec<String>> {
     let env = p.environment(name)?;
     let aws = crate::aws::Aws::connect(p, &env)?;
     aws.guard_account(&env)?;
-    let planned = super::plan::plan_env(p, &env, &aws)?;
+    let planned = crate::planning::plan_env(p, &env, &aws)?;
     Ok(planned
         .summary
         .changes
@@ -55,6 +56,107 @@ fn violation_json(v: &Violation) -> serde_json::Value {
     })
 }
 
+/// Generated files that are missing, stale or left over.
+fn rendered_files(p: &Project, envs: &[Environment]) -> Check {
+    let violations = crate::generated::stale(&p.root, envs)
+        .into_iter()
+        .map(|s| Violation {
+            env: String::new(),
+            path: s.path.clone(),
+            rule: infra::rules::RENDER_FRESH,
+            value: s.path,
+            problem: format!("generated file {}", s.reason),
+            fix: "run `cargo xtask render` and commit the result".into(),
+        })
+        .collect();
+    Check {
+        name: "rendered files".into(),
+        violations,
+    }
+}
+
+/// `terraform init -backend=false` + `terraform validate` of every root.
+fn terraform_validate(p: &Project, envs: &[Environment]) -> Result<Check> {
+    let mut violations = Vec::new();
+    for env in envs {
+        for diagnostic in crate::terraform::validate_root(p, &env.name)? {
+            violations.push(Violation {
+                env: String::new(),
+                path: format!("{}/main.tf.json", infra::render::root_dir(&env.name)),
+                rule: infra::rules::TERRAFORM_VALIDATE,
+                value: env.name.clone(),
+                problem: diagnostic,
+                fix: "fix the module interface or the renderer, then `cargo xtask render`".into(),
+            });
+        }
+    }
+    Ok(Check {
+        name: "terraform validate".into(),
+        violations,
+    })
+}
+
+fn print_json(report: &Report) -> Result<()> {
+    let checks: Vec<_> = report
+        .checks
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "ok": c.violations.is_empty(),
+                "violations": c.violations.iter().map(violation_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = json!({"ok": report.ok(), "checks": checks});
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}
+
+fn print_text(report: &Report) {
+    let rows: Vec<Vec<String>> = report
+        .checks
+        .iter()
+        .map(|c| {
+            let result = if c.violations.is_empty() {
+                "ok"
+            } else {
+                "FAILED"
+            };
+            vec![
+                c.name.clone(),
+                result.into(),
+                c.violations.len().to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table::render(&["check", "result", "violations"], &rows)
+    );
+    for v in report.violations() {
+        println!(
+            "\n{}\n  problem: {}\n  value:   {}\n  rule:    {} ({})\n  fix:     {}",
+            v.location(),
+            v.problem,
+            v.value,
+            v.rule.id,
+            v.rule.source,
+            v.fix
+        );
+    }
+    if report.ok() {
+        let envs: Vec<&str> = report
+            .environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        println!("\nall checks passed for {}", envs.join(", "));
+    } else {
+        eprintln!("\nerror: {} violations", report.violations().count());
+    }
+}
+
 impl Validate {
     /// `validate --live --all`, as the demo runs it.
     pub fn live_all() -> Validate {
@@ -73,108 +175,20 @@ impl Validate {
             return self.run_live(p);
         }
         let mut report = infra::validate(p.builders());
-        let fresh = super::render::stale(&p.root, &report.environments)
-            .into_iter()
-            .map(|s| Violation {
-                env: String::new(),
-                path: s.path.clone(),
-                rule: infra::rules::RENDER_FRESH,
-                value: s.path,
-                problem: format!("generated file {}", s.reason),
-                fix: "run `cargo xtask render` and commit the result".into(),
-            })
-            .collect();
         // Only meaningful when every environment built: otherwise it repeats the violations.
         if report.ok() {
-            report.checks.push(Check {
-                name: "rendered files".into(),
-                violations: fresh,
-            });
+            report.checks.push(rendered_files(p, &report.environments));
         }
         if self.terraform && report.ok() {
-            let mut violations = Vec::new();
-            for env in &report.environments {
-                for diagnostic in crate::terraform::validate_root(p, &env.name)? {
-                    violations.push(Violation {
-                        env: String::new(),
-                        path: format!("{}/main.tf.json", infra::render::root_dir(&env.name)),
-                        rule: infra::rules::TERRAFORM_VALIDATE,
-                        value: env.name.clone(),
-                        problem: diagnostic,
-                        fix: "fix the module interface or the renderer, then `cargo xtask render`"
-                            .into(),
-                    });
-                }
-            }
-            report.checks.push(Check {
-                name: "terraform validate".into(),
-                violations,
-            });
+            report
+                .checks
+                .push(terraform_validate(p, &report.environments)?);
         }
-        let ok = report.ok();
         match self.format {
-            Format::Json => {
-                let checks: Vec<_> = report
-                    .checks
-                    .iter()
-                    .map(|c| {
-                        json!({
-                            "name": c.name,
-                            "ok": c.violations.is_empty(),
-                            "violations": c.violations.iter().map(violation_json).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json!({"ok": ok, "checks": checks}))?
-                );
-            }
-            Format::Text => {
-                let rows: Vec<Vec<String>> = report
-                    .checks
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            c.name.clone(),
-                            if c.violations.is_empty() {
-                                "ok"
-                            } else {
-                                "FAILED"
-                            }
-                            .into(),
-                            c.violations.len().to_string(),
-                        ]
-                    })
-                    .collect();
-                print!(
-                    "{}",
-                    table::render(&["check", "result", "violations"], &rows)
-                );
-                for v in report.violations() {
-                    println!(
-                        "\n{}\n  problem: {}\n  value:   {}\n  rule:    {} ({})\n  fix:     {}",
-                        v.location(),
-                        v.problem,
-                        v.value,
-                        v.rule.id,
-                        v.rule.source,
-                        v.fix
-                    );
-                }
-                let envs: Vec<&str> = report
-                    .environments
-                    .iter()
-                    .map(|e| e.name.as_str())
-                    .collect();
-                if ok {
-                    println!("\nall checks passed for {}", envs.join(", "));
-                } else {
-                    eprintln!("\nerror: {} violations", report.violations().count());
-                }
-            }
+            Format::Json => print_json(&report)?,
+            Format::Text => print_text(&report),
         }
-        Ok(if ok {
+        Ok(if report.ok() {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
