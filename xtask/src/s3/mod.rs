@@ -203,12 +203,12 @@ async fn inspect_each(
     spec: &Bucket,
 ) -> Result<Vec<(BucketSetting, Vec<Observation>)>> {
     let read = join_all(
-        BucketSetting::OF_A_BUCKET
+        BucketSetting::INSPECTED
             .iter()
             .map(|s| s.inspect(aws, s3, spec)),
     )
     .await;
-    BucketSetting::OF_A_BUCKET
+    BucketSetting::INSPECTED
         .into_iter()
         .zip(read)
         .map(|(setting, observed)| Ok((setting, observed?)))
@@ -261,7 +261,7 @@ async fn reconcile(
         if !write {
             // Nothing to read yet: a new bucket needs what it does not have by default.
             calls.extend(
-                BucketSetting::OF_A_BUCKET
+                BucketSetting::INSPECTED
                     .iter()
                     .filter(|s| s.needed_on_new(spec))
                     .map(|s| s.describe_fix(spec)),

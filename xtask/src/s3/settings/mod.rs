@@ -41,8 +41,8 @@ pub enum BucketSetting {
 use BucketSetting::*;
 
 impl BucketSetting {
-    /// The settings of an existing bucket, in the order tables show them.
-    pub const OF_A_BUCKET: [BucketSetting; 10] = [
+    /// What `inspect` reads of an existing bucket (every setting but `Exists`), in table order.
+    pub const INSPECTED: [BucketSetting; 10] = [
         Region,
         Versioning,
         Encryption,
@@ -163,14 +163,11 @@ mod tests {
 
     #[test]
     fn every_setting_has_a_label_of_its_own() {
-        let mut labels: Vec<_> = BucketSetting::OF_A_BUCKET
-            .iter()
-            .map(|s| s.label())
-            .collect();
+        let mut labels: Vec<_> = BucketSetting::INSPECTED.iter().map(|s| s.label()).collect();
         labels.push(Exists.label());
         labels.sort();
         labels.dedup();
         assert_eq!(labels.len(), 11);
-        assert!(!BucketSetting::OF_A_BUCKET.contains(&Exists));
+        assert!(!BucketSetting::INSPECTED.contains(&Exists));
     }
 }
