@@ -3,6 +3,7 @@
 //! emulator fixtures from the same code the tasks use.
 
 pub mod aws;
+pub mod backend;
 pub mod generated;
 pub mod git;
 pub mod local;

@@ -36,7 +36,7 @@ pub fn plan_env(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
             stale[0].path
         );
     }
-    let problems = crate::tasks::setup_backend::problems(aws, env)?;
+    let problems = crate::backend::problems(aws, env)?;
     if !problems.is_empty() {
         bail!(
             "the Terraform backend of `{}` is not ready ({}); run `cargo xtask setup-backend {}`",

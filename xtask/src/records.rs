@@ -11,13 +11,91 @@ use serde::{Deserialize, Serialize};
 /// Key prefix of the records in the state bucket.
 pub const PREFIX: &str = "deployments/";
 
+/// What a run did to the environment; stored as `deploy` or `destroy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    #[default]
+    Deploy,
+    Destroy,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Deploy => "deploy",
+            Action::Destroy => "destroy",
+        })
+    }
+}
+
+/// How a run ended; stored as `success`, `no changes` or `failed: <why>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Outcome {
+    Success,
+    NoChanges,
+    /// The first line of the error.
+    Failed(String),
+}
+
+const FAILED: &str = "failed: ";
+
+impl Outcome {
+    /// A failure, told by the first line of `error` and its causes.
+    pub fn failed(error: &anyhow::Error) -> Outcome {
+        let text = format!("{error:#}");
+        Outcome::Failed(text.lines().next().unwrap_or_default().to_string())
+    }
+
+    pub fn succeeded(&self) -> bool {
+        matches!(self, Outcome::Success | Outcome::NoChanges)
+    }
+}
+
+/// A record being filled in has not succeeded (yet).
+impl Default for Outcome {
+    fn default() -> Outcome {
+        Outcome::Failed("not finished".into())
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Success => f.write_str("success"),
+            Outcome::NoChanges => f.write_str("no changes"),
+            Outcome::Failed(why) => write!(f, "{FAILED}{why}"),
+        }
+    }
+}
+
+impl From<Outcome> for String {
+    fn from(o: Outcome) -> String {
+        o.to_string()
+    }
+}
+
+impl TryFrom<String> for Outcome {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Outcome, String> {
+        match s.as_str() {
+            "success" => Ok(Outcome::Success),
+            "no changes" => Ok(Outcome::NoChanges),
+            _ => match s.strip_prefix(FAILED) {
+                Some(why) => Ok(Outcome::Failed(why.to_string())),
+                None => Err(format!("unknown deployment result `{s}`")),
+            },
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Record {
     pub environment: String,
-    /// `deploy` or `destroy`.
-    pub action: String,
-    /// `success`, `no changes` or `failed: <why>`.
-    pub result: String,
+    pub action: Action,
+    pub result: Outcome,
     pub commit: String,
     pub started_at: String,
     pub finished_at: String,
@@ -36,7 +114,7 @@ pub struct Record {
 
 impl Record {
     pub fn succeeded(&self) -> bool {
-        self.result == "success" || self.result == "no changes"
+        self.result.succeeded()
     }
 }
 
@@ -121,4 +199,87 @@ pub fn list(aws: &Aws, env: &Environment) -> Result<Vec<Record>> {
         }
         Ok(records)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record as the first version of `deploy` wrote it (`serde_json::to_vec_pretty`).
+    const OLD_FAILED_DEPLOY: &str = r#"{
+  "environment": "production",
+  "action": "deploy",
+  "result": "failed: post-deploy checks failed:",
+  "commit": "0123456789abcdef0123456789abcdef01234567",
+  "started_at": "2026-01-02T03:04:05Z",
+  "finished_at": "2026-01-02T03:09:10Z",
+  "caller": "arn:aws:sts::123456789012:assumed-role/ci/deploy",
+  "user": "Dev One",
+  "add": 3,
+  "change": 1,
+  "destroy": 0,
+  "durations": [
+    [
+      "plan",
+      12.5
+    ],
+    [
+      "apply",
+      40.25
+    ]
+  ],
+  "promotion_gate_override": true
+}"#;
+
+    #[test]
+    fn old_records_parse_and_are_written_back_byte_for_byte() {
+        let r: Record = serde_json::from_str(OLD_FAILED_DEPLOY).unwrap();
+        assert_eq!(r.action, Action::Deploy);
+        assert_eq!(
+            r.result,
+            Outcome::Failed("post-deploy checks failed:".into())
+        );
+        assert!(!r.succeeded());
+        assert_eq!(r.durations[1], ("apply".to_string(), 40.25));
+        let written = serde_json::to_vec_pretty(&r).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), OLD_FAILED_DEPLOY);
+    }
+
+    #[test]
+    fn every_stored_action_and_result_round_trips() {
+        for (action, result, succeeded) in [
+            ("deploy", "success", true),
+            ("deploy", "no changes", true),
+            ("destroy", "success", true),
+            ("destroy", "failed: `terraform destroy` failed", false),
+        ] {
+            let text = OLD_FAILED_DEPLOY
+                .replace(r#""action": "deploy""#, &format!(r#""action": "{action}""#))
+                .replace(
+                    r#""result": "failed: post-deploy checks failed:""#,
+                    &format!(r#""result": "{result}""#),
+                );
+            let r: Record = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                (r.action.to_string(), r.succeeded()),
+                (action.into(), succeeded)
+            );
+            assert_eq!(r.result.to_string(), result);
+            assert_eq!(serde_json::to_string_pretty(&r).unwrap(), text);
+        }
+        let unknown = OLD_FAILED_DEPLOY.replace(r#""action": "deploy""#, r#""action": "import""#);
+        assert!(serde_json::from_str::<Record>(&unknown).is_err());
+        let unknown = OLD_FAILED_DEPLOY.replace("failed: post", "aborted: post");
+        assert!(serde_json::from_str::<Record>(&unknown).is_err());
+    }
+
+    #[test]
+    fn a_failure_keeps_the_first_line_of_the_error_and_its_causes() {
+        let e = anyhow::anyhow!("root cause\nmore detail").context("apply failed");
+        assert_eq!(
+            Outcome::failed(&e),
+            Outcome::Failed("apply failed: root cause".into())
+        );
+        assert!(!Record::default().succeeded());
+    }
 }

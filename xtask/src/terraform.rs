@@ -234,6 +234,57 @@ pub struct Run {
     pub spent: std::cell::Cell<std::time::Duration>,
 }
 
+/// What a plan does to one resource, from the `actions` of its change in
+/// `terraform show -json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanAction {
+    Create,
+    Update,
+    Delete,
+    /// Delete then create, or create then delete.
+    Replace,
+    Read,
+    NoOp,
+}
+
+impl PlanAction {
+    /// A resource change's `actions` array; an error for one this tool does not know.
+    pub fn parse(actions: &[&str]) -> Result<PlanAction> {
+        Ok(match actions {
+            ["create"] => PlanAction::Create,
+            ["update"] => PlanAction::Update,
+            ["delete"] => PlanAction::Delete,
+            ["delete", "create"] | ["create", "delete"] => PlanAction::Replace,
+            ["read"] => PlanAction::Read,
+            ["no-op"] => PlanAction::NoOp,
+            other => bail!("unknown Terraform plan actions {other:?}"),
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanAction::Create => "create",
+            PlanAction::Update => "update",
+            PlanAction::Delete => "delete",
+            PlanAction::Replace => "replace",
+            PlanAction::Read => "read",
+            PlanAction::NoOp => "no-op",
+        }
+    }
+
+    /// Whether the resource is destroyed (deleted or replaced).
+    pub fn is_destructive(self) -> bool {
+        matches!(self, PlanAction::Delete | PlanAction::Replace)
+    }
+}
+
+/// The label, padded as the format asks (`{action:<8}`).
+impl std::fmt::Display for PlanAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.label())
+    }
+}
+
 /// What a saved plan would do.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PlanSummary {
@@ -241,9 +292,9 @@ pub struct PlanSummary {
     pub change: usize,
     pub destroy: usize,
     /// Addresses deleted or replaced, with the action.
-    pub destructive: Vec<(String, &'static str)>,
-    /// Every address that changes, with the action.
-    pub changes: Vec<(String, &'static str)>,
+    pub destructive: Vec<(String, PlanAction)>,
+    /// Every address that changes, with the action (reads and no-ops left out).
+    pub changes: Vec<(String, PlanAction)>,
 }
 
 impl PlanSummary {
@@ -251,8 +302,8 @@ impl PlanSummary {
         self.changes.is_empty()
     }
 
-    /// Parse `terraform show -json <plan>`.
-    pub fn from_json(plan: &serde_json::Value) -> PlanSummary {
+    /// Parse `terraform show -json <plan>`; an error for an action this tool does not know.
+    pub fn from_json(plan: &serde_json::Value) -> Result<PlanSummary> {
         let mut s = PlanSummary::default();
         for rc in plan["resource_changes"].as_array().into_iter().flatten() {
             let actions: Vec<&str> = rc["change"]["actions"]
@@ -262,28 +313,28 @@ impl PlanSummary {
                 .filter_map(|a| a.as_str())
                 .collect();
             let address = rc["address"].as_str().unwrap_or_default().to_string();
-            let action = match actions.as_slice() {
-                ["create"] => "create",
-                ["update"] => "update",
-                ["delete"] => "delete",
-                ["delete", "create"] | ["create", "delete"] => "replace",
-                _ => continue,
-            };
-            match action {
-                "create" => s.add += 1,
-                "update" => s.change += 1,
-                "delete" => s.destroy += 1,
-                _ => {
-                    s.add += 1;
-                    s.destroy += 1;
-                }
-            }
-            if action == "delete" || action == "replace" {
-                s.destructive.push((address.clone(), action));
-            }
-            s.changes.push((address, action));
+            let action = PlanAction::parse(&actions)
+                .with_context(|| format!("in the plan of `{address}`"))?;
+            s.count(address, action);
         }
-        s
+        Ok(s)
+    }
+
+    fn count(&mut self, address: String, action: PlanAction) {
+        match action {
+            PlanAction::Create => self.add += 1,
+            PlanAction::Update => self.change += 1,
+            PlanAction::Delete => self.destroy += 1,
+            PlanAction::Replace => {
+                self.add += 1;
+                self.destroy += 1;
+            }
+            PlanAction::Read | PlanAction::NoOp => return,
+        }
+        if action.is_destructive() {
+            self.destructive.push((address.clone(), action));
+        }
+        self.changes.push((address, action));
     }
 }
 
@@ -420,7 +471,7 @@ impl Run {
                 .unwrap_or("{}"),
         )
         .context("`terraform show -json` printed no JSON")?;
-        Ok(PlanSummary::from_json(&value))
+        PlanSummary::from_json(&value)
     }
 
     /// Apply a saved plan, driving a progress bar from Terraform's JSON events.
@@ -517,4 +568,74 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
     }
     run.init(&["-reconfigure", "-lock-timeout=60s"])?;
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan(changes: &[(&str, &[&str])]) -> serde_json::Value {
+        let changes: Vec<_> = changes
+            .iter()
+            .map(|(address, actions)| json!({"address": address, "change": {"actions": actions}}))
+            .collect();
+        json!({"format_version": "1.2", "resource_changes": changes})
+    }
+
+    #[test]
+    fn a_plan_is_counted_by_action() {
+        let s = PlanSummary::from_json(&plan(&[
+            ("aws_s3_bucket.data", &["create"]),
+            ("aws_sqs_queue.jobs", &["update"]),
+            ("aws_sqs_queue.old", &["delete"]),
+            ("aws_instance.a", &["delete", "create"]),
+            ("aws_instance.b", &["create", "delete"]),
+            ("data.aws_caller_identity.me", &["read"]),
+            ("aws_kms_key.k", &["no-op"]),
+        ]))
+        .unwrap();
+        assert_eq!((s.add, s.change, s.destroy), (3, 1, 3));
+        assert_eq!(
+            s.destructive,
+            [
+                ("aws_sqs_queue.old".to_string(), PlanAction::Delete),
+                ("aws_instance.a".to_string(), PlanAction::Replace),
+                ("aws_instance.b".to_string(), PlanAction::Replace),
+            ]
+        );
+        let changes: Vec<String> = s.changes.iter().map(|(a, x)| format!("{x} {a}")).collect();
+        assert_eq!(
+            changes,
+            [
+                "create aws_s3_bucket.data",
+                "update aws_sqs_queue.jobs",
+                "delete aws_sqs_queue.old",
+                "replace aws_instance.a",
+                "replace aws_instance.b",
+            ]
+        );
+        assert_eq!(format!("[{:<8}]", PlanAction::Delete), "[delete  ]");
+    }
+
+    #[test]
+    fn a_plan_without_changes_is_empty() {
+        let s = PlanSummary::from_json(&plan(&[("aws_kms_key.k", &["no-op"])])).unwrap();
+        assert!(s.is_empty());
+        assert_eq!(
+            PlanSummary::from_json(&json!({})).unwrap(),
+            PlanSummary::default()
+        );
+    }
+
+    #[test]
+    fn an_unknown_action_is_an_error_naming_the_resource() {
+        for actions in [&["forget"][..], &["update", "create"], &[]] {
+            let err =
+                PlanSummary::from_json(&plan(&[("aws_s3_bucket.data", actions)])).unwrap_err();
+            let text = format!("{err:#}");
+            assert!(text.contains("`aws_s3_bucket.data`"), "{text}");
+            assert!(text.contains("unknown Terraform plan actions"), "{text}");
+        }
+    }
 }

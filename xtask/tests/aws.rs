@@ -298,7 +298,7 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
     // Wrong lifecycle: production's transitions on staging's bucket.
     let mut wrong = expect::buckets(&env("staging")).remove(1);
     wrong.lifecycle = expect::buckets(&env("production")).remove(1).lifecycle;
-    aws.block_on(xtask::s3::fix(&aws, &s3c, &wrong, "lifecycle"))
+    aws.block_on(xtask::s3::BucketSetting::Lifecycle.fix(&aws, &s3c, &wrong))
         .unwrap();
     let out = xtask_local(&ep, &["test-s3", "staging", "--format", "json"]);
     out.expect(1);

@@ -5,7 +5,7 @@
 use crate::aws::Aws;
 use crate::planning::{plan_env, print_summary};
 use crate::project::Project;
-use crate::records::{self, Record};
+use crate::records::{self, Action, Outcome, Record};
 use crate::{git, table};
 use anyhow::{bail, Result};
 use infra::Environment;
@@ -139,7 +139,7 @@ impl Deploy {
         let commit = git::head(&p.root)?;
         let mut record = Record {
             environment: name.clone(),
-            action: "deploy".into(),
+            action: Action::Deploy,
             commit: commit.clone(),
             started_at: git::utc_now(),
             caller,
@@ -150,7 +150,7 @@ impl Deploy {
         if let Some(prev) = previous(p, &env)? {
             let promoted = records::list(&aws, &prev)?
                 .iter()
-                .any(|r| r.action == "deploy" && r.commit == commit && r.succeeded());
+                .any(|r| r.action == Action::Deploy && r.commit == commit && r.succeeded());
             if !promoted {
                 if !self.skip_promotion_gate {
                     bail!(
@@ -182,10 +182,7 @@ impl Deploy {
         record.finished_at = git::utc_now();
         record.result = match &result {
             Ok((r, _)) => r.clone(),
-            Err(e) => format!(
-                "failed: {}",
-                format!("{e:#}").lines().next().unwrap_or_default()
-            ),
+            Err(e) => Outcome::failed(e),
         };
         match records::put(&aws, &env, &record) {
             Ok(key) => println!("record: s3://{}/{key}", env.names.state_bucket),
@@ -227,14 +224,14 @@ impl Deploy {
         })
     }
 
-    /// Plan, confirm, apply, check. `Ok("success" | "no changes")`; nothing applied on refusal.
+    /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
     fn deploy(
         &self,
         p: &Project,
         env: &Environment,
         aws: &Aws,
         record: &mut Record,
-    ) -> Result<(String, f64)> {
+    ) -> Result<(Outcome, f64)> {
         let mut phases = Phases(Vec::new());
         let start = Instant::now();
         let planned = plan_env(p, env, aws);
@@ -246,7 +243,7 @@ impl Deploy {
         print_summary(&env.name, s);
         println!("terraform log: {}", planned.run.log.display());
         let outcome = if s.is_empty() {
-            "no changes"
+            Outcome::NoChanges
         } else {
             let ok = if self.yes {
                 true
@@ -272,7 +269,7 @@ impl Deploy {
             phases.add("apply", start);
             record.durations = phases.0.clone();
             applied?;
-            "success"
+            Outcome::Success
         };
         if !self.no_checks {
             let start = Instant::now();
@@ -299,7 +296,7 @@ impl Deploy {
                 bail!("post-deploy checks failed:\n  {}", failed.join("\n  "));
             }
         }
-        Ok((outcome.into(), planned.run.spent.get().as_secs_f64()))
+        Ok((outcome, planned.run.spent.get().as_secs_f64()))
     }
 }
 
@@ -333,13 +330,10 @@ impl Destroy {
         ]);
         let record = Record {
             environment: name.clone(),
-            action: "destroy".into(),
+            action: Action::Destroy,
             result: match &result {
-                Ok(_) => "success".into(),
-                Err(e) => format!(
-                    "failed: {}",
-                    format!("{e:#}").lines().next().unwrap_or_default()
-                ),
+                Ok(_) => Outcome::Success,
+                Err(e) => Outcome::failed(e),
             },
             commit: git::head(&p.root).unwrap_or_default(),
             started_at,
@@ -379,9 +373,9 @@ impl History {
             .map(|r| {
                 vec![
                     r.started_at.clone(),
-                    r.action.clone(),
+                    r.action.to_string(),
                     r.commit.chars().take(12).collect(),
-                    r.result.clone(),
+                    r.result.to_string(),
                     format!("+{} ~{} -{}", r.add, r.change, r.destroy),
                     r.user.clone(),
                     if r.promotion_gate_override {
