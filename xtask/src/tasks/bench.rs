@@ -122,7 +122,7 @@ impl Bench {
     /// test-s3, test-sqs and a no-change deploy of the first environment of the promotion
     /// order, on the emulator (started and stopped here when none runs).
     fn live_figures(&self, p: &Project) -> Result<Vec<Vec<String>>> {
-        let missing = super::demo::missing_prerequisites(p);
+        let missing = crate::prerequisites::missing(p);
         if !missing.is_empty() {
             bail!(
                 "the live figures need:\n  {}\n(or pass --static)",
@@ -155,13 +155,13 @@ impl Bench {
             row(
                 &format!("test-s3 {name} (in-process)"),
                 &measure(self.runs, || {
-                    passed(super::test_s3::checks(&aws, &env), "test-s3")
+                    passed(crate::live::s3::checks(&aws, &env), "test-s3")
                 })?,
             ),
             row(
                 &format!("test-sqs {name} (in-process)"),
                 &measure(self.runs, || {
-                    passed(super::test_sqs::checks(&aws, &env, false), "test-sqs")
+                    passed(crate::live::sqs::checks(&aws, &env, false), "test-sqs")
                 })?,
             ),
             row(

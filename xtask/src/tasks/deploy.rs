@@ -104,6 +104,40 @@ fn notify(env: &Environment, text: &str) {
     }
 }
 
+/// The first 12 characters of a commit id.
+fn short(commit: &str) -> &str {
+    &commit[..12.min(commit.len())]
+}
+
+/// Notify Discord where the environment asks for it, and print the phase durations.
+fn report(env: &Environment, record: &Record) {
+    let icon = if record.succeeded() {
+        "deployed"
+    } else {
+        "FAILED to deploy"
+    };
+    notify(
+        env,
+        &format!(
+            "mht-api `{}` {icon} commit {} ({} to add, {} to change, {} to destroy): {}",
+            env.name,
+            short(&record.commit),
+            record.add,
+            record.change,
+            record.destroy,
+            record.result
+        ),
+    );
+    let rows: Vec<Vec<String>> = record
+        .durations
+        .iter()
+        .map(|(k, v)| vec![k.clone(), format!("{v:.1} s")])
+        .collect();
+    if !rows.is_empty() {
+        print!("{}", table::render(&["phase", "time"], &rows));
+    }
+}
+
 struct Phases(Vec<(String, f64)>);
 
 impl Phases {
@@ -147,15 +181,43 @@ impl Deploy {
             ..Record::default()
         };
         // Guards: all before Terraform changes anything; refusals are not deployments.
-        if let Some(prev) = previous(p, &env)? {
-            let promoted = records::list(&aws, &prev)?
+        self.guard(p, &env, &aws, &mut record)?;
+        let result = self.deploy(p, &env, &aws, &mut record);
+        record.finished_at = git::utc_now();
+        record.result = match &result {
+            Ok((r, _)) => r.clone(),
+            Err(e) => Outcome::failed(e),
+        };
+        match records::put(&aws, &env, &record) {
+            Ok(key) => println!("record: s3://{}/{key}", env.names.state_bucket),
+            Err(e) => eprintln!("warning: could not store the deployment record: {e:#}"),
+        }
+        report(&env, &record);
+        result.map(|(outcome, terraform)| {
+            let total = started.elapsed().as_secs_f64();
+            let own = (total - terraform).max(0.0);
+            println!(
+                "time: {total:.1} s in all, {terraform:.1} s in Terraform, {own:.2} s the tool's own ({:.1} %)",
+                100.0 * own / total.max(f64::EPSILON)
+            );
+            println!("result: {outcome}");
+            ExitCode::SUCCESS
+        })
+    }
+
+    /// The promotion gate, then a protected environment's guards: a clean work tree, `--yes` only
+    /// in CI. Records a gate override in `record`.
+    fn guard(&self, p: &Project, env: &Environment, aws: &Aws, record: &mut Record) -> Result<()> {
+        let (name, commit) = (&env.name, &record.commit);
+        if let Some(prev) = previous(p, env)? {
+            let promoted = records::list(aws, &prev)?
                 .iter()
-                .any(|r| r.action == Action::Deploy && r.commit == commit && r.succeeded());
+                .any(|r| r.action == Action::Deploy && &r.commit == commit && r.succeeded());
             if !promoted {
                 if !self.skip_promotion_gate {
                     bail!(
                         "refusing to deploy `{name}`: commit {} has no successful deployment to `{}`; run `cargo xtask deploy {}` first (or pass --skip-promotion-gate, which is recorded)",
-                        &commit[..12.min(commit.len())],
+                        short(commit),
                         prev.name,
                         prev.name
                     );
@@ -178,50 +240,7 @@ impl Deploy {
                 bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
             }
         }
-        let result = self.deploy(p, &env, &aws, &mut record);
-        record.finished_at = git::utc_now();
-        record.result = match &result {
-            Ok((r, _)) => r.clone(),
-            Err(e) => Outcome::failed(e),
-        };
-        match records::put(&aws, &env, &record) {
-            Ok(key) => println!("record: s3://{}/{key}", env.names.state_bucket),
-            Err(e) => eprintln!("warning: could not store the deployment record: {e:#}"),
-        }
-        let icon = if record.succeeded() {
-            "deployed"
-        } else {
-            "FAILED to deploy"
-        };
-        notify(
-            &env,
-            &format!(
-                "mht-api `{name}` {icon} commit {} ({} to add, {} to change, {} to destroy): {}",
-                &commit[..12.min(commit.len())],
-                record.add,
-                record.change,
-                record.destroy,
-                record.result
-            ),
-        );
-        let rows: Vec<Vec<String>> = record
-            .durations
-            .iter()
-            .map(|(k, v)| vec![k.clone(), format!("{v:.1} s")])
-            .collect();
-        if !rows.is_empty() {
-            print!("{}", table::render(&["phase", "time"], &rows));
-        }
-        result.map(|(outcome, terraform)| {
-            let total = started.elapsed().as_secs_f64();
-            let own = (total - terraform).max(0.0);
-            println!(
-                "time: {total:.1} s in all, {terraform:.1} s in Terraform, {own:.2} s the tool's own ({:.1} %)",
-                100.0 * own / total.max(f64::EPSILON)
-            );
-            println!("result: {outcome}");
-            ExitCode::SUCCESS
-        })
+        Ok(())
     }
 
     /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
@@ -273,8 +292,8 @@ impl Deploy {
         };
         if !self.no_checks {
             let start = Instant::now();
-            let mut checks = super::test_s3::checks(aws, env);
-            checks.extend(super::test_sqs::checks(aws, env, false));
+            let mut checks = crate::live::s3::checks(aws, env);
+            checks.extend(crate::live::sqs::checks(aws, env, false));
             phases.add("checks", start);
             record.durations = phases.0.clone();
             let failed: Vec<String> = checks
