@@ -79,3 +79,42 @@ pub fn utc_now() -> String {
         rest % 60
     )
 }
+
+/// Seconds since the Unix epoch of a UTC time written `2026-11-28T17:08:20…Z` (fractions and
+/// the zone letter ignored); `None` when it is not one.
+pub fn utc_seconds(text: &str) -> Option<i64> {
+    let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || text.get(10..11) != Some("T") {
+        return None;
+    }
+    // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm, inverse of above).
+    let y = y - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_times_read_back() {
+        assert_eq!(utc_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(utc_seconds("2000-03-01T00:00:01.5Z"), Some(951_868_801));
+        let now = utc_now();
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((utc_seconds(&now).unwrap() - secs).abs() <= 1, "{now}");
+        assert_eq!(utc_seconds("yesterday"), None);
+        assert_eq!(utc_seconds("2026-13-01T00:00:00Z"), None);
+    }
+}

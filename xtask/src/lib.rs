@@ -6,6 +6,7 @@ pub mod aws;
 pub mod backend;
 pub mod generated;
 pub mod git;
+pub mod interrupt;
 pub mod live;
 pub mod local;
 pub mod planning;
@@ -68,6 +69,8 @@ enum Task {
     Destroy(tasks::deploy::Destroy),
     /// List the recorded deployments of an environment
     History(tasks::deploy::History),
+    /// Release a Terraform state lock left behind by a run that is over
+    Unlock(tasks::unlock::Unlock),
     /// Check the environment's S3 buckets live, with a write/read round trip
     TestS3(tasks::test_s3::TestS3),
     /// Check the environment's SQS queues and alarms live, with a message round trip
@@ -83,6 +86,7 @@ enum Task {
 /// Parse the command line and run the task; errors are printed with their causes.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     let result = project::Project::discover().and_then(|p| {
         let p = p.with_flags(cli.env, cli.local);
         match cli.task {
@@ -96,6 +100,7 @@ pub fn run() -> ExitCode {
             Task::Deploy(t) => t.run(&p),
             Task::Destroy(t) => t.run(&p),
             Task::History(t) => t.run(&p),
+            Task::Unlock(t) => t.run(&p),
             Task::TestS3(t) => t.run(&p),
             Task::TestSqs(t) => t.run(&p),
             Task::Local(t) => t.run(&p),
@@ -104,10 +109,13 @@ pub fn run() -> ExitCode {
         }
     });
     match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => eprintln!("error: {e:#}"),
+        Ok(code) if !interrupt::interrupted() => return code,
+        Ok(_) => {}
+    }
+    if interrupt::interrupted() {
+        ExitCode::from(interrupt::EXIT_CODE)
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -36,15 +36,7 @@ pub fn plan_env(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
             stale[0].path
         );
     }
-    let problems = crate::backend::problems(aws, env)?;
-    if !problems.is_empty() {
-        bail!(
-            "the Terraform backend of `{}` is not ready ({}); run `cargo xtask setup-backend {}`",
-            env.name,
-            problems.join("; "),
-            env.name
-        );
-    }
+    backend_ready(aws, env)?;
     let run = terraform::prepare(p, env, aws)?;
     let plans = p.root.join(".mht/plans");
     std::fs::create_dir_all(&plans)?;
@@ -56,6 +48,29 @@ pub fn plan_env(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
         summary,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// `env`'s Terraform backend exists as the model says and no lock is held on its state: what
+/// every Terraform run against it needs first.
+pub fn backend_ready(aws: &Aws, env: &Environment) -> Result<()> {
+    let problems = crate::backend::problems(aws, env)?;
+    if !problems.is_empty() {
+        bail!(
+            "the Terraform backend of `{}` is not ready ({}); run `cargo xtask setup-backend {}`",
+            env.name,
+            problems.join("; "),
+            env.name
+        );
+    }
+    if let Some(lock) = crate::backend::state_lock::held(aws, env)? {
+        bail!(
+            "the Terraform state of `{}` is locked: {}; if that run is over (interrupted, or its machine gone), release it with `{}`",
+            env.name,
+            lock.describe(),
+            lock.unlock_command(&env.name)
+        );
+    }
+    Ok(())
 }
 
 /// The plan in a few lines: counts, then every destroy and replace by address.

@@ -29,12 +29,14 @@ impl std::fmt::Display for Action {
     }
 }
 
-/// How a run ended; stored as `success`, `no changes` or `failed: <why>`.
+/// How a run ended; stored as `success`, `no changes`, `interrupted` or `failed: <why>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum Outcome {
     Success,
     NoChanges,
+    /// Stopped by Ctrl-C or SIGTERM; Terraform was asked to stop gracefully.
+    Interrupted,
     /// The first line of the error.
     Failed(String),
 }
@@ -42,8 +44,12 @@ pub enum Outcome {
 const FAILED: &str = "failed: ";
 
 impl Outcome {
-    /// A failure, told by the first line of `error` and its causes.
+    /// A failure, told by the first line of `error` and its causes; `Interrupted` when a signal
+    /// stopped the run.
     pub fn failed(error: &anyhow::Error) -> Outcome {
+        if crate::interrupt::interrupted() {
+            return Outcome::Interrupted;
+        }
         let text = format!("{error:#}");
         Outcome::Failed(text.lines().next().unwrap_or_default().to_string())
     }
@@ -65,6 +71,7 @@ impl std::fmt::Display for Outcome {
         match self {
             Outcome::Success => f.write_str("success"),
             Outcome::NoChanges => f.write_str("no changes"),
+            Outcome::Interrupted => f.write_str("interrupted"),
             Outcome::Failed(why) => write!(f, "{FAILED}{why}"),
         }
     }
@@ -83,6 +90,7 @@ impl TryFrom<String> for Outcome {
         match s.as_str() {
             "success" => Ok(Outcome::Success),
             "no changes" => Ok(Outcome::NoChanges),
+            "interrupted" => Ok(Outcome::Interrupted),
             _ => match s.strip_prefix(FAILED) {
                 Some(why) => Ok(Outcome::Failed(why.to_string())),
                 None => Err(format!("unknown deployment result `{s}`")),

@@ -339,9 +339,14 @@ impl PlanSummary {
 }
 
 impl Run {
+    /// `terraform <args>` in its own process group: a terminal's Ctrl-C reaches it only through
+    /// [`crate::interrupt`], once per press.
     fn command(&self, args: &[&str]) -> std::process::Command {
+        use std::os::unix::process::CommandExt;
         let mut cmd = std::process::Command::new("terraform");
         cmd.args(args)
+            .process_group(0)
+            .stdin(std::process::Stdio::null())
             .current_dir(&self.dir)
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0");
@@ -365,7 +370,16 @@ impl Run {
     /// Run `terraform <args>`; output goes to the log. Returns the exit code and the output.
     pub fn terraform(&self, args: &[&str]) -> Result<(i32, String, String)> {
         let start = std::time::Instant::now();
-        let out = self.command(args).output();
+        let out = self
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|child| {
+                let _interrupts = crate::interrupt::Guard::new();
+                let _forward = crate::interrupt::forward_to(child.id());
+                child.wait_with_output()
+            });
         self.spent.set(self.spent.get() + start.elapsed());
         let out = match out {
             Ok(out) => out,
@@ -492,6 +506,8 @@ impl Run {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .context("cannot run `terraform apply`")?;
+        let _interrupts = crate::interrupt::Guard::new();
+        let _forward = crate::interrupt::forward_to(child.id());
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(

@@ -6,4 +6,5 @@ mod support;
 mod emulator {
     mod apply;
     mod deploy;
+    mod interrupt;
 }

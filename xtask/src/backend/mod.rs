@@ -4,6 +4,7 @@
 //! run while [`problems`] finds any.
 
 mod lock_table;
+pub mod state_lock;
 
 use crate::aws::Aws;
 use crate::s3::{self, Observation, State};

@@ -3,6 +3,7 @@
 //! environment's state bucket, and a Discord notification where the environment asks for one.
 
 use crate::aws::Aws;
+use crate::interrupt;
 use crate::planning::{plan_env, print_summary};
 use crate::project::Project;
 use crate::records::{self, Action, Outcome, Record};
@@ -104,6 +105,30 @@ fn notify(env: &Environment, text: &str) {
     }
 }
 
+/// Fails with "interrupted" when a signal came in; `when` says what that leaves.
+fn stop_if_interrupted(when: &str) -> Result<()> {
+    if interrupt::interrupted() {
+        bail!("interrupted {when}");
+    }
+    Ok(())
+}
+
+/// Exit code 130 once an interrupted run is recorded, naming a state lock left behind (after a
+/// second interrupt) and the command that releases it.
+fn interrupted(aws: &Aws, env: &Environment) -> ExitCode {
+    match crate::backend::state_lock::held(aws, env) {
+        Ok(Some(lock)) => eprintln!(
+            "interrupted: the state of `{}` is still locked ({}); once no Terraform runs for it, release it with `{}`",
+            env.name,
+            lock.describe(),
+            lock.unlock_command(&env.name)
+        ),
+        Ok(None) => eprintln!("interrupted: Terraform stopped and released the state lock; run the deploy again to converge"),
+        Err(e) => eprintln!("interrupted; could not read the state lock: {e:#}"),
+    }
+    ExitCode::from(interrupt::EXIT_CODE)
+}
+
 /// The first 12 characters of a commit id.
 fn short(commit: &str) -> &str {
     &commit[..12.min(commit.len())]
@@ -182,6 +207,8 @@ impl Deploy {
         };
         // Guards: all before Terraform changes anything; refusals are not deployments.
         self.guard(p, &env, &aws, &mut record)?;
+        // From here an interrupt stops Terraform gracefully and is recorded.
+        let _interrupts = interrupt::Guard::new();
         let result = self.deploy(p, &env, &aws, &mut record);
         record.finished_at = git::utc_now();
         record.result = match &result {
@@ -193,6 +220,9 @@ impl Deploy {
             Err(e) => eprintln!("warning: could not store the deployment record: {e:#}"),
         }
         report(&env, &record);
+        if record.result == Outcome::Interrupted {
+            return Ok(interrupted(&aws, &env));
+        }
         result.map(|(outcome, terraform)| {
             let total = started.elapsed().as_secs_f64();
             let own = (total - terraform).max(0.0);
@@ -257,6 +287,7 @@ impl Deploy {
         phases.add("plan", start);
         record.durations = phases.0.clone();
         let planned = planned?;
+        stop_if_interrupted("after the plan: nothing applied")?;
         let s = &planned.summary;
         (record.add, record.change, record.destroy) = (s.add, s.change, s.destroy);
         print_summary(&env.name, s);
@@ -267,18 +298,22 @@ impl Deploy {
             let ok = if self.yes {
                 true
             } else if env.protected {
-                confirmed(
-                    &format!(
-                        "type `{}` to apply these changes to this protected environment: ",
-                        env.name
-                    ),
-                    &env.name,
-                )
+                interrupt::unguarded(|| {
+                    confirmed(
+                        &format!(
+                            "type `{}` to apply these changes to this protected environment: ",
+                            env.name
+                        ),
+                        &env.name,
+                    )
+                })
             } else {
-                confirmed(
-                    &format!("apply these changes to `{}`? type `yes`: ", env.name),
-                    "yes",
-                )
+                interrupt::unguarded(|| {
+                    confirmed(
+                        &format!("apply these changes to `{}`? type `yes`: ", env.name),
+                        "yes",
+                    )
+                })
             };
             if !ok {
                 bail!("not confirmed: nothing applied to `{}`", env.name);
@@ -288,6 +323,9 @@ impl Deploy {
             phases.add("apply", start);
             record.durations = phases.0.clone();
             applied?;
+            stop_if_interrupted(
+                "after the apply: the changes are applied, the post-deploy checks did not run",
+            )?;
             Outcome::Success
         };
         if !self.no_checks {
@@ -332,6 +370,7 @@ impl Destroy {
             aws.target, env.account_id
         );
         let caller = aws.guard_account(&env)?;
+        crate::planning::backend_ready(&aws, &env)?;
         let run = crate::terraform::prepare(p, &env, &aws)?;
         if !confirmed(
             &format!("this deletes every resource of `{name}`; type `{name}` to confirm: "),
@@ -340,6 +379,7 @@ impl Destroy {
             bail!("not confirmed: nothing destroyed");
         }
         let (start, started_at) = (Instant::now(), git::utc_now());
+        let _interrupts = interrupt::Guard::new();
         let result = run.must(&[
             "destroy",
             "-auto-approve",
@@ -364,6 +404,9 @@ impl Destroy {
         };
         if let Err(e) = records::put(&aws, &env, &record) {
             eprintln!("warning: could not store the record: {e:#}");
+        }
+        if record.result == Outcome::Interrupted {
+            return Ok(interrupted(&aws, &env));
         }
         result?;
         println!(

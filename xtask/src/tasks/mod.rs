@@ -9,4 +9,5 @@ pub mod show;
 pub mod switch;
 pub mod test_s3;
 pub mod test_sqs;
+pub mod unlock;
 pub mod validate;

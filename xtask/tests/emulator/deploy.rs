@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// A git repository with the roots and modules, committed.
-fn checkout() -> TempDir {
+pub(super) fn checkout() -> TempDir {
     let root = TempDir::new("deploy");
     for dir in ["infra/environments", "infra/modules"] {
         copy_tree(&repo().join(dir), &root.path().join(dir));
@@ -23,7 +23,13 @@ fn checkout() -> TempDir {
 }
 
 /// `xtask --local <args>` in `root` against `endpoint`, with `stdin` typed in.
-fn run(root: &Path, endpoint: &str, env: &[(&str, &str)], stdin: &str, args: &[&str]) -> Output {
+pub(super) fn run(
+    root: &Path,
+    endpoint: &str,
+    env: &[(&str, &str)],
+    stdin: &str,
+    args: &[&str],
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.arg("--local")
         .args(args)

@@ -1,0 +1,169 @@
+//! Ctrl-C at any moment of a deploy, and a state lock left behind: the tool stops Terraform
+//! gracefully, records `interrupted`, exits 130, leaves no lock (or names it with the command
+//! that releases it), and the next deploy converges.
+
+use super::deploy::{checkout, run};
+use crate::support::fixtures::env;
+use crate::support::{Moto, Output};
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The lock item Terraform writes, as a run that died would leave it.
+fn leave_lock(endpoint: &str, id: &str) {
+    let e = env("staging");
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    let info = serde_json::json!({
+        "ID": id, "Operation": "OperationTypeApply", "Info": "", "Who": "tester@gone-host",
+        "Version": "1.9.8", "Created": "2026-01-02T03:04:05.000000Z",
+        "Path": format!("{}/{}", e.names.state_bucket, e.backend.key),
+    });
+    aws.block_on(
+        aws.dynamodb()
+            .put_item()
+            .table_name(&e.names.lock_table)
+            .item(
+                "LockID",
+                AttributeValue::S(format!("{}/{}", e.names.state_bucket, e.backend.key)),
+            )
+            .item("Info", AttributeValue::S(info.to_string()))
+            .send(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let root = checkout();
+    let r = root.path();
+    run(r, &ep, &[], "", &["setup-backend", "staging"]).expect(0);
+    leave_lock(&ep, "dead-beef-1");
+
+    let start = Instant::now();
+    run(r, &ep, &[], "", &["plan", "staging"])
+        .expect(1)
+        .contains("the Terraform state of `staging` is locked: held by tester@gone-host for apply since 2026-01-02T03:04:05.000000Z (")
+        .contains("release it with `cargo xtask unlock staging dead-beef-1`");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "not reported at once"
+    );
+    run(r, &ep, &[], "", &["destroy", "staging"])
+        .expect(1)
+        .contains("is locked");
+
+    run(r, &ep, &[], "", &["unlock", "staging", "other-id"])
+        .expect(1)
+        .contains("not `other-id`: nothing released");
+    run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-1"])
+        .expect(0)
+        .contains("released: the state of `staging` is unlocked");
+    run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-1"])
+        .expect(0)
+        .contains("nothing to release");
+    run(r, &ep, &[], "", &["plan", "staging"]).expect(2);
+}
+
+/// `deploy staging --yes` in its own process group; SIGINT to that group (as a terminal's
+/// Ctrl-C) once `ready` holds for the output so far plus `delay`.
+fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["--local", "deploy", "staging", "--yes"])
+        .env("MHT_ROOT", root)
+        .env("MHT_LOCAL_ENDPOINT", endpoint)
+        .env_remove("MHT_ENV")
+        .env_remove("CI")
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let (pipe, stdout) = (child.stdout.take().unwrap(), stdout.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = stdout.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !stdout.lock().unwrap().contains(ready) {
+        assert!(
+            Instant::now() < deadline,
+            "never saw `{ready}`:\n{}",
+            stdout.lock().unwrap()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "deploy ended before `{ready}`"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(delay);
+    // SAFETY: kill(2) on the process group this test started.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let stdout = stdout.lock().unwrap().clone();
+    Output {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+#[test]
+fn ctrl_c_at_any_moment_of_a_deploy_is_recorded_and_safe() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let root = checkout();
+    let r = root.path();
+    run(r, &ep, &[], "", &["setup-backend", "staging"]).expect(0);
+
+    // (what the output shows first, then how long to wait): during the plan, early in the
+    // apply, late in the apply.
+    let moments = [
+        ("deploy `staging` on", Duration::from_secs(3)),
+        ("terraform log:", Duration::from_secs(3)),
+        ("terraform log:", Duration::from_secs(30)),
+    ];
+    for (n, (ready, delay)) in moments.into_iter().enumerate() {
+        let out = interrupt_deploy(r, &ep, ready, delay);
+        out.expect(130).contains("interrupted");
+        assert!(
+            !out.all().contains("is still locked"),
+            "moment {n}: a lock was left behind:\n{}",
+            out.all()
+        );
+        let history = run(r, &ep, &[], "", &["history", "staging"]);
+        let newest = history
+            .expect(0)
+            .stdout
+            .lines()
+            .find(|l| l.contains("deploy"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            newest.contains("interrupted"),
+            "moment {n}: {}",
+            history.stdout
+        );
+    }
+    // The next deploy converges, with its live checks.
+    run(r, &ep, &[], "", &["deploy", "staging", "--yes"])
+        .expect(0)
+        .contains("result: success");
+    run(r, &ep, &[], "", &["plan", "staging"]).expect(0);
+}
