@@ -1,8 +1,8 @@
 //! Rules that span environments: isolation (nothing shared but what is declared shared) and
 //! parity (the same feature set everywhere).
 
-use crate::model::Environment;
-use crate::rules::{self, glob_match, Cidr, NameKind, Rule, Violation};
+use crate::model::{Environment, NameKind};
+use crate::rules::{self, glob_match, Cidr, Rule, Violation};
 use crate::settings::Class;
 
 fn violation(

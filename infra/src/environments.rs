@@ -3,9 +3,9 @@
 //! where a seed value would be rejected by AWS or Terraform, the nearest valid value ships
 //! with a one-line comment saying why.
 
+use crate::builder::EnvironmentBuilder;
 use crate::model::{
-    transitions, Environment, EnvironmentBuilder, HostedZone, IntelligentTiering, Statement,
-    TeamPolicy,
+    transitions, Environment, HostedZone, IntelligentTiering, Statement, TeamPolicy,
 };
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {

@@ -1,11 +1,21 @@
 //! The MHT API environments as data.
 //!
-//! `environments` defines staging and production with the builder DSL of `model`; `rules`
-//! holds what AWS and Terraform enforce; `checks` proves isolation and parity across
-//! environments; `settings` flattens an environment for display and comparison; `render`
-//! writes the Terraform roots. Pure: no AWS SDK, no processes, no network.
+//! Layers, each importing only from the ones above it in this list:
+//!
+//! - `model`: plain data (sections, [`model::Names`], [`model::NameKind`], the catalogs);
+//! - `documents` (IAM policy documents) and `expect` (the live state AWS must have, bucket
+//!   policies included);
+//! - `rules`: what AWS and Terraform enforce, one file per area;
+//! - `builder`: the DSL, whose [`EnvironmentBuilder::build`] runs the rules;
+//! - `environments` (THE definitions), `settings` (every setting flattened for display and
+//!   comparison), `checks` (isolation and parity), `promotion` (the promotion order) and
+//!   `render` (the Terraform roots).
+//!
+//! Pure: no AWS SDK, no processes, no network.
 
+pub mod builder;
 pub mod checks;
+pub mod documents;
 pub mod environments;
 pub mod expect;
 pub mod model;
@@ -14,7 +24,8 @@ pub mod render;
 pub mod rules;
 pub mod settings;
 
-pub use model::{Environment, EnvironmentBuilder};
+pub use builder::EnvironmentBuilder;
+pub use model::Environment;
 pub use rules::{Rule, Violation};
 
 /// The outcome of one named check.

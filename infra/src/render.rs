@@ -2,7 +2,8 @@
 //! (`README.md`) under `infra/environments/<env>/`. Output is deterministic: JSON object keys
 //! are sorted, lists keep the model's order.
 
-use crate::model::{Environment, Role, TeamPolicy};
+use crate::documents::team_policy_document;
+use crate::model::{Environment, Role};
 use serde_json::{json, Map, Value};
 
 /// What marks a file as generated, and by what.
@@ -59,79 +60,80 @@ fn tags(pairs: &[(String, String)]) -> Value {
     )
 }
 
-/// The IAM policy document of a team policy.
-pub fn team_policy_document(policy: &TeamPolicy) -> Value {
-    let mut statements: Vec<Value> = policy
-        .statements
-        .iter()
-        .map(|s| json!({"Effect": "Allow", "Action": s.actions, "Resource": s.resources}))
-        .collect();
-    if !policy.denied_actions.is_empty() {
-        statements
-            .push(json!({"Effect": "Deny", "Action": policy.denied_actions, "Resource": "*"}));
-    }
-    json!({"Version": "2012-10-17", "Statement": statements})
-}
-
 /// The module inputs of every module, keyed by module name. Values that come from other
 /// modules are Terraform references (`${module.x.y}`).
 pub fn modules(env: &Environment) -> Map<String, Value> {
+    let calls = [
+        ("network", network(env)),
+        ("alb", alb(env)),
+        ("compute", compute(env)),
+        ("iam", iam(env)),
+        ("s3", s3(env)),
+        ("sqs", sqs(env)),
+        ("dynamodb", dynamodb(env)),
+        ("dns", dns(env)),
+        ("monitoring", monitoring(env)),
+    ];
+    calls
+        .into_iter()
+        .map(|(name, mut inputs)| {
+            if let Value::Object(o) = &mut inputs {
+                o.insert("source".into(), json!(format!("../../modules/{name}")));
+            }
+            (name.to_string(), inputs)
+        })
+        .collect()
+}
+
+fn network(env: &Environment) -> Value {
+    let n = &env.names;
+    json!({
+        "name_prefix": n.prefix,
+        "vpc_name": n.vpc,
+        "vpc_cidr": env.network.vpc_cidr,
+        "subnet_names": n.subnets,
+        "subnet_cidrs": env.network.subnet_cidrs,
+        "availability_zones": env.network.availability_zones,
+        "alb_security_group_name": n.alb_security_group,
+        "instance_security_group_name": n.instance_security_group,
+        "app_port": env.compute.app_port,
+    })
+}
+
+fn alb(env: &Environment) -> Value {
+    json!({
+        "enabled": env.compute.load_balancer,
+        "name": env.names.alb,
+        "vpc_id": "${module.network.vpc_id}",
+        "subnet_ids": "${module.network.subnet_ids}",
+        "security_group_id": "${module.network.alb_security_group_id}",
+        "target_group_names": env.names.target_groups,
+        "app_port": env.compute.app_port,
+        "health_check_path": env.compute.health_check_path,
+        "certificate_arn": "${module.dns.certificate_arn}",
+        "blue_green": env.deployment.blue_green,
+    })
+}
+
+fn compute(env: &Environment) -> Value {
+    let n = &env.names;
+    json!({
+        "name": n.instance,
+        "launch_template_name": n.launch_template,
+        "autoscaling_group_name": n.autoscaling_group,
+        "instance_type": env.compute.instance_type,
+        "instance_count": env.compute.instance_count,
+        "subnet_ids": "${module.network.subnet_ids}",
+        "security_group_id": "${module.network.instance_security_group_id}",
+        "target_group_arns": "${module.alb.target_group_arns}",
+        "instance_profile_name": "${module.iam.instance_profile_name}",
+        "app_port": env.compute.app_port,
+    })
+}
+
+fn iam(env: &Environment) -> Value {
     let n = &env.names;
     let role = |r: Role| n.role(r).map(str::to_string);
-    let d = &env.s3.data;
-    let q = &env.sqs;
-    let mut m = Map::new();
-    let mut add = |name: &str, inputs: Value| {
-        let mut inputs = inputs;
-        if let Value::Object(o) = &mut inputs {
-            o.insert("source".into(), json!(format!("../../modules/{name}")));
-        }
-        m.insert(name.to_string(), inputs);
-    };
-    add(
-        "network",
-        json!({
-            "name_prefix": n.prefix,
-            "vpc_name": n.vpc,
-            "vpc_cidr": env.network.vpc_cidr,
-            "subnet_names": n.subnets,
-            "subnet_cidrs": env.network.subnet_cidrs,
-            "availability_zones": env.network.availability_zones,
-            "alb_security_group_name": n.alb_security_group,
-            "instance_security_group_name": n.instance_security_group,
-            "app_port": env.compute.app_port,
-        }),
-    );
-    add(
-        "alb",
-        json!({
-            "enabled": env.compute.load_balancer,
-            "name": n.alb,
-            "vpc_id": "${module.network.vpc_id}",
-            "subnet_ids": "${module.network.subnet_ids}",
-            "security_group_id": "${module.network.alb_security_group_id}",
-            "target_group_names": n.target_groups,
-            "app_port": env.compute.app_port,
-            "health_check_path": env.compute.health_check_path,
-            "certificate_arn": "${module.dns.certificate_arn}",
-            "blue_green": env.deployment.blue_green,
-        }),
-    );
-    add(
-        "compute",
-        json!({
-            "name": n.instance,
-            "launch_template_name": n.launch_template,
-            "autoscaling_group_name": n.autoscaling_group,
-            "instance_type": env.compute.instance_type,
-            "instance_count": env.compute.instance_count,
-            "subnet_ids": "${module.network.subnet_ids}",
-            "security_group_id": "${module.network.instance_security_group_id}",
-            "target_group_arns": "${module.alb.target_group_arns}",
-            "instance_profile_name": "${module.iam.instance_profile_name}",
-            "app_port": env.compute.app_port,
-        }),
-    );
     let policies: Map<String, Value> = env
         .iam
         .team_policies
@@ -139,98 +141,97 @@ pub fn modules(env: &Environment) -> Map<String, Value> {
         .zip(&n.team_policies)
         .map(|(p, name)| (name.clone(), json!(team_policy_document(p).to_string())))
         .collect();
-    add(
-        "iam",
-        json!({
-            "api_service_role_name": role(Role::ApiService),
-            "worker_service_role_name": role(Role::WorkerService),
-            "s3_access_role_name": role(Role::S3Access),
-            "instance_profile_name": n.instance_profile,
-            "data_bucket_arn": "${module.s3.data_bucket_arn}",
-            "queue_arn": "${module.sqs.queue_arn}",
-            "dead_letter_queue_arn": "${module.sqs.dead_letter_queue_arn}",
-            "table_arn": "${module.dynamodb.table_arn}",
-            "team_policies": policies,
-        }),
-    );
-    add(
-        "s3",
-        json!({
-            "data_bucket_name": n.data_bucket,
-            "log_bucket_name": n.log_bucket,
-            "versioning": d.versioning,
-            "sse_algorithm": d.encryption.sse_algorithm(),
-            "intelligent_tiering": d.intelligent_tiering.as_ref().map(|t| json!({
-                "archive_access_days": t.archive_access_days,
-                "deep_archive_access_days": t.deep_archive_access_days,
-            })),
-            "lifecycle_enabled": d.lifecycle_enabled,
-            "lifecycle_transitions": d.lifecycle.iter().map(|t| json!({"days": t.days, "storage_class": t.storage_class})).collect::<Vec<_>>(),
-            "access_logging": d.access_logging,
-            "log_retention_days": env.s3.log_retention_days,
-            // The log bucket always holds logs; only unprotected environments may be destroyed.
-            "force_destroy": !env.protected,
-        }),
-    );
-    add(
-        "sqs",
-        json!({
-            "queue_name": n.queue,
-            "dead_letter_queue_name": n.dead_letter_queue,
-            "sse_enabled": q.encryption,
-            "visibility_timeout_seconds": q.visibility_timeout_seconds,
-            "message_retention_seconds": q.message_retention_seconds,
-            "max_message_size": q.max_message_size_bytes,
-            "receive_wait_time_seconds": q.receive_wait_seconds,
-            "dead_letter_retention_seconds": q.dlq_retention_seconds,
-            "max_receive_count": q.max_receive_count,
-            "alarms_enabled": q.alarms,
-            "dlq_depth_alarm_name": n.alarms[0],
-            "oldest_message_alarm_name": n.alarms[1],
-            "oldest_message_alarm_seconds": q.oldest_message_alarm_seconds,
-            "alarm_actions": env.alarm_actions(),
-        }),
-    );
-    add(
-        "dynamodb",
-        json!({
-            "table_name": n.table,
-            "hash_key": env.dynamodb.hash_key,
-            "point_in_time_recovery": env.dynamodb.point_in_time_recovery,
-            "sse_enabled": env.dynamodb.encryption,
-        }),
-    );
-    add(
-        "dns",
-        json!({
-            "zone_id": env.dns.zone.zone_id,
-            "api_names": env.dns.api_names,
-            "certificate_name": n.certificate,
-            "certificate_domain": env.dns.certificate_names.first(),
-            "certificate_alternative_names": env.dns.certificate_names.get(1..).unwrap_or_default(),
-            "alb_dns_name": "${module.alb.dns_name}",
-            "alb_zone_id": "${module.alb.zone_id}",
-        }),
-    );
-    add(
-        "monitoring",
-        json!({
-            "alerts_topic_name": n.alerts_topic,
-            "app_log_group_name": n.app_log_group,
-            "app_log_retention_days": env.monitoring.log_retention_days,
-            "sqs_log_group_name": n.sqs_log_group,
-            "sqs_log_retention_days": q.log_retention_days,
-            "dashboard_enabled": env.monitoring.dashboard,
-            "dashboard_name": n.dashboard,
-            "cloudtrail_enabled": env.monitoring.cloudtrail,
-            "trail_name": n.trail,
-            "trail_bucket_name": "${module.s3.log_bucket_name}",
-            "queue_name": n.queue,
-            "dead_letter_queue_name": n.dead_letter_queue,
-            "alb_arn_suffix": "${module.alb.arn_suffix}",
-        }),
-    );
-    m
+    json!({
+        "api_service_role_name": role(Role::ApiService),
+        "worker_service_role_name": role(Role::WorkerService),
+        "s3_access_role_name": role(Role::S3Access),
+        "instance_profile_name": n.instance_profile,
+        "data_bucket_arn": "${module.s3.data_bucket_arn}",
+        "queue_arn": "${module.sqs.queue_arn}",
+        "dead_letter_queue_arn": "${module.sqs.dead_letter_queue_arn}",
+        "table_arn": "${module.dynamodb.table_arn}",
+        "team_policies": policies,
+    })
+}
+
+fn s3(env: &Environment) -> Value {
+    let d = &env.s3.data;
+    json!({
+        "data_bucket_name": env.names.data_bucket,
+        "log_bucket_name": env.names.log_bucket,
+        "versioning": d.versioning,
+        "sse_algorithm": d.encryption.sse_algorithm(),
+        "intelligent_tiering": d.intelligent_tiering.as_ref().map(|t| json!({
+            "archive_access_days": t.archive_access_days,
+            "deep_archive_access_days": t.deep_archive_access_days,
+        })),
+        "lifecycle_enabled": d.lifecycle_enabled,
+        "lifecycle_transitions": d.lifecycle.iter().map(|t| json!({"days": t.days, "storage_class": t.storage_class})).collect::<Vec<_>>(),
+        "access_logging": d.access_logging,
+        "log_retention_days": env.s3.log_retention_days,
+        // The log bucket always holds logs; only unprotected environments may be destroyed.
+        "force_destroy": !env.protected,
+    })
+}
+
+fn sqs(env: &Environment) -> Value {
+    let (n, q) = (&env.names, &env.sqs);
+    json!({
+        "queue_name": n.queue,
+        "dead_letter_queue_name": n.dead_letter_queue,
+        "sse_enabled": q.encryption,
+        "visibility_timeout_seconds": q.visibility_timeout_seconds,
+        "message_retention_seconds": q.message_retention_seconds,
+        "max_message_size": q.max_message_size_bytes,
+        "receive_wait_time_seconds": q.receive_wait_seconds,
+        "dead_letter_retention_seconds": q.dlq_retention_seconds,
+        "max_receive_count": q.max_receive_count,
+        "alarms_enabled": q.alarms,
+        "dlq_depth_alarm_name": n.alarms[0],
+        "oldest_message_alarm_name": n.alarms[1],
+        "oldest_message_alarm_seconds": q.oldest_message_alarm_seconds,
+        "alarm_actions": env.alarm_actions(),
+    })
+}
+
+fn dynamodb(env: &Environment) -> Value {
+    json!({
+        "table_name": env.names.table,
+        "hash_key": env.dynamodb.hash_key,
+        "point_in_time_recovery": env.dynamodb.point_in_time_recovery,
+        "sse_enabled": env.dynamodb.encryption,
+    })
+}
+
+fn dns(env: &Environment) -> Value {
+    json!({
+        "zone_id": env.dns.zone.zone_id,
+        "api_names": env.dns.api_names,
+        "certificate_name": env.names.certificate,
+        "certificate_domain": env.dns.certificate_names.first(),
+        "certificate_alternative_names": env.dns.certificate_names.get(1..).unwrap_or_default(),
+        "alb_dns_name": "${module.alb.dns_name}",
+        "alb_zone_id": "${module.alb.zone_id}",
+    })
+}
+
+fn monitoring(env: &Environment) -> Value {
+    let n = &env.names;
+    json!({
+        "alerts_topic_name": n.alerts_topic,
+        "app_log_group_name": n.app_log_group,
+        "app_log_retention_days": env.monitoring.log_retention_days,
+        "sqs_log_group_name": n.sqs_log_group,
+        "sqs_log_retention_days": env.sqs.log_retention_days,
+        "dashboard_enabled": env.monitoring.dashboard,
+        "dashboard_name": n.dashboard,
+        "cloudtrail_enabled": env.monitoring.cloudtrail,
+        "trail_name": n.trail,
+        "trail_bucket_name": "${module.s3.log_bucket_name}",
+        "queue_name": n.queue,
+        "dead_letter_queue_name": n.dead_letter_queue,
+        "alb_arn_suffix": "${module.alb.arn_suffix}",
+    })
 }
 
 /// The Terraform root of an environment.

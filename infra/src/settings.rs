@@ -49,260 +49,225 @@ fn transitions(list: &[Transition]) -> String {
         .join(", ")
 }
 
+/// Collects settings in order.
+struct Out(Vec<Setting>);
+
+impl Out {
+    fn add(&mut self, path: &str, value: impl ToString, class: Class) {
+        self.0.push(Setting {
+            path: path.to_string(),
+            value: value.to_string(),
+            class,
+        });
+    }
+}
+
 impl Environment {
     /// Every setting, in a stable order.
     pub fn settings(&self) -> Vec<Setting> {
-        use Class::*;
-        let mut out = Vec::new();
-        let mut add = |path: &str, value: String, class: Class| {
-            out.push(Setting {
-                path: path.to_string(),
-                value,
-                class,
-            })
-        };
-        let (n, c, d, q, db, dns, m, dep, b) = (
-            &self.network,
-            &self.compute,
-            &self.s3.data,
-            &self.sqs,
-            &self.dynamodb,
-            &self.dns,
-            &self.monitoring,
-            &self.deployment,
-            &self.backend,
-        );
-        add("project", self.project.clone(), Shared);
-        add("region", self.region.clone(), Shared);
-        add("account", self.account_id.clone(), Shared);
-        add(
-            "profile",
-            self.profile
-                .clone()
-                .unwrap_or_else(|| "(default chain)".into()),
-            Dimension,
-        );
-        add("protected", self.protected.to_string(), Dimension);
-        add(
-            "promoted_from",
-            self.promoted_from.clone().unwrap_or_else(|| "none".into()),
-            Dimension,
-        );
-        add(
-            "tags",
-            self.default_tags()
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            Dimension,
-        );
-        add("network.vpc_cidr", n.vpc_cidr.clone(), Own);
-        add("network.subnet_cidrs", list(&n.subnet_cidrs), Own);
-        add(
-            "network.availability_zones",
-            list(&n.availability_zones),
-            Dimension,
-        );
-        add("compute.instance_type", c.instance_type.clone(), Dimension);
-        add(
-            "compute.instance_count",
-            c.instance_count.to_string(),
-            Dimension,
-        );
-        add(
-            "compute.load_balancer",
-            c.load_balancer.to_string(),
-            Feature,
-        );
-        add("compute.app_port", c.app_port.to_string(), Feature);
-        add(
-            "compute.health_check_path",
-            c.health_check_path.clone(),
-            Feature,
-        );
-        add("s3.data.versioning", d.versioning.to_string(), Feature);
-        add(
-            "s3.data.encryption",
-            d.encryption.sse_algorithm().to_string(),
-            Feature,
-        );
-        add(
-            "s3.data.intelligent_tiering",
-            d.intelligent_tiering.is_some().to_string(),
-            Feature,
-        );
-        if let Some(t) = &d.intelligent_tiering {
-            add(
-                "s3.data.intelligent_tiering.archive_access_days",
-                t.archive_access_days.to_string(),
-                Dimension,
-            );
-            add(
-                "s3.data.intelligent_tiering.deep_archive_access_days",
-                t.deep_archive_access_days.to_string(),
-                Dimension,
-            );
-        }
-        add(
-            "s3.data.lifecycle_enabled",
-            d.lifecycle_enabled.to_string(),
-            Feature,
-        );
-        add("s3.data.lifecycle", transitions(&d.lifecycle), Dimension);
-        add(
-            "s3.data.access_logging",
-            d.access_logging.to_string(),
-            Feature,
-        );
-        add(
-            "s3.log_retention_days",
-            self.s3.log_retention_days.to_string(),
-            Dimension,
-        );
-        add("sqs.encryption", q.encryption.to_string(), Feature);
-        add(
-            "sqs.visibility_timeout_seconds",
-            q.visibility_timeout_seconds.to_string(),
-            Dimension,
-        );
-        add(
-            "sqs.message_retention_seconds",
-            q.message_retention_seconds.to_string(),
-            Dimension,
-        );
-        add(
-            "sqs.max_message_size_bytes",
-            q.max_message_size_bytes.to_string(),
-            Dimension,
-        );
-        add(
-            "sqs.receive_wait_seconds",
-            q.receive_wait_seconds.to_string(),
-            Dimension,
-        );
-        add(
-            "sqs.dlq_retention_seconds",
-            q.dlq_retention_seconds.to_string(),
-            Dimension,
-        );
-        add(
-            "sqs.max_receive_count",
-            q.max_receive_count.to_string(),
-            Dimension,
-        );
-        add("sqs.alarms", q.alarms.to_string(), Feature);
-        add(
-            "sqs.oldest_message_alarm_seconds",
-            q.oldest_message_alarm_seconds.to_string(),
-            Dimension,
-        );
-        add(
-            "sqs.log_retention_days",
-            q.log_retention_days.to_string(),
-            Dimension,
-        );
-        add("dynamodb.hash_key", db.hash_key.clone(), Feature);
-        add(
-            "dynamodb.point_in_time_recovery",
-            db.point_in_time_recovery.to_string(),
-            Feature,
-        );
-        add("dynamodb.encryption", db.encryption.to_string(), Feature);
-        add(
-            "iam.roles",
-            self.iam
-                .roles
-                .iter()
-                .map(|r| r.slug())
-                .collect::<Vec<_>>()
-                .join(", "),
-            Feature,
-        );
-        for (i, p) in self.iam.team_policies.iter().enumerate() {
-            let statements = p
-                .statements
-                .iter()
-                .map(|s| format!("allow {} on {}", s.actions.join(" "), s.resources.join(" ")))
-                .chain(
-                    (!p.denied_actions.is_empty())
-                        .then(|| format!("deny {}", p.denied_actions.join(" "))),
-                )
-                .collect::<Vec<_>>()
-                .join("; ");
-            add(
-                &format!("iam.team_policies[{i}]"),
-                format!("{}: {statements}", p.team),
-                Dimension,
-            );
-        }
-        add(
-            "dns.zone",
-            format!("{} ({})", dns.zone.name, dns.zone.zone_id),
-            Shared,
-        );
-        add("dns.api_names", list(&dns.api_names), Own);
-        add(
-            "dns.certificate_names",
-            list(&dns.certificate_names),
-            Dimension,
-        );
-        add(
-            "monitoring.alarm_actions",
-            self.alarm_actions().join(", "),
-            Own,
-        );
-        add("monitoring.dashboard", m.dashboard.to_string(), Feature);
-        add("monitoring.cloudtrail", m.cloudtrail.to_string(), Feature);
-        add(
-            "monitoring.log_retention_days",
-            m.log_retention_days.to_string(),
-            Dimension,
-        );
-        add(
-            "deployment.blue_green",
-            dep.blue_green.to_string(),
-            Dimension,
-        );
-        add(
-            "deployment.rollback_timeout_minutes",
-            dep.rollback_timeout_minutes.to_string(),
-            Dimension,
-        );
-        add(
-            "deployment.discord_notifications",
-            dep.discord_notifications.to_string(),
-            Dimension,
-        );
-        add(
-            "deployment.discord_webhook_env",
-            dep.discord_webhook_env.clone(),
-            Feature,
-        );
-        add("backend.state", self.state_location(), Own);
-        add("backend.lock_table", self.names.lock_table.clone(), Own);
-        add("backend.encrypt", b.encrypt.to_string(), Feature);
-        add(
-            "backend.state_retention_days",
-            b.state_retention_days.to_string(),
-            Dimension,
-        );
-        if !b.extra.is_empty() {
-            add(
-                "backend.extra",
-                b.extra
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Dimension,
-            );
-        }
+        let mut out = Out(Vec::new());
+        identity(&mut out, self);
+        network_and_compute(&mut out, self);
+        s3(&mut out, self);
+        sqs_and_dynamodb(&mut out, self);
+        iam(&mut out, self);
+        dns_and_monitoring(&mut out, self);
+        deployment_and_backend(&mut out, self);
         for (_, path, name) in self.names.all() {
             if path != "names.lock_table" {
-                add(&path, name.to_string(), Own);
+                out.add(&path, name, Class::Own);
             }
         }
-        out
+        out.0
+    }
+}
+
+fn identity(out: &mut Out, env: &Environment) {
+    use Class::*;
+    out.add("project", &env.project, Shared);
+    out.add("region", &env.region, Shared);
+    out.add("account", &env.account_id, Shared);
+    out.add(
+        "profile",
+        env.profile.as_deref().unwrap_or("(default chain)"),
+        Dimension,
+    );
+    out.add("protected", env.protected, Dimension);
+    out.add(
+        "promoted_from",
+        env.promoted_from.as_deref().unwrap_or("none"),
+        Dimension,
+    );
+    let tags: Vec<String> = env
+        .default_tags()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    out.add("tags", tags.join(", "), Dimension);
+}
+
+fn network_and_compute(out: &mut Out, env: &Environment) {
+    use Class::*;
+    let (n, c) = (&env.network, &env.compute);
+    out.add("network.vpc_cidr", &n.vpc_cidr, Own);
+    out.add("network.subnet_cidrs", list(&n.subnet_cidrs), Own);
+    out.add(
+        "network.availability_zones",
+        list(&n.availability_zones),
+        Dimension,
+    );
+    out.add("compute.instance_type", &c.instance_type, Dimension);
+    out.add("compute.instance_count", c.instance_count, Dimension);
+    out.add("compute.load_balancer", c.load_balancer, Feature);
+    out.add("compute.app_port", c.app_port, Feature);
+    out.add("compute.health_check_path", &c.health_check_path, Feature);
+}
+
+fn s3(out: &mut Out, env: &Environment) {
+    use Class::*;
+    let d = &env.s3.data;
+    out.add("s3.data.versioning", d.versioning, Feature);
+    out.add("s3.data.encryption", d.encryption.sse_algorithm(), Feature);
+    out.add(
+        "s3.data.intelligent_tiering",
+        d.intelligent_tiering.is_some(),
+        Feature,
+    );
+    if let Some(t) = &d.intelligent_tiering {
+        out.add(
+            "s3.data.intelligent_tiering.archive_access_days",
+            t.archive_access_days,
+            Dimension,
+        );
+        out.add(
+            "s3.data.intelligent_tiering.deep_archive_access_days",
+            t.deep_archive_access_days,
+            Dimension,
+        );
+    }
+    out.add("s3.data.lifecycle_enabled", d.lifecycle_enabled, Feature);
+    out.add("s3.data.lifecycle", transitions(&d.lifecycle), Dimension);
+    out.add("s3.data.access_logging", d.access_logging, Feature);
+    out.add(
+        "s3.log_retention_days",
+        env.s3.log_retention_days,
+        Dimension,
+    );
+}
+
+fn sqs_and_dynamodb(out: &mut Out, env: &Environment) {
+    use Class::*;
+    let (q, db) = (&env.sqs, &env.dynamodb);
+    out.add("sqs.encryption", q.encryption, Feature);
+    let dimensions = [
+        (
+            "sqs.visibility_timeout_seconds",
+            q.visibility_timeout_seconds,
+        ),
+        ("sqs.message_retention_seconds", q.message_retention_seconds),
+        ("sqs.max_message_size_bytes", q.max_message_size_bytes),
+        ("sqs.receive_wait_seconds", q.receive_wait_seconds),
+        ("sqs.dlq_retention_seconds", q.dlq_retention_seconds),
+        ("sqs.max_receive_count", q.max_receive_count),
+    ];
+    for (path, value) in dimensions {
+        out.add(path, value, Dimension);
+    }
+    out.add("sqs.alarms", q.alarms, Feature);
+    out.add(
+        "sqs.oldest_message_alarm_seconds",
+        q.oldest_message_alarm_seconds,
+        Dimension,
+    );
+    out.add("sqs.log_retention_days", q.log_retention_days, Dimension);
+    out.add("dynamodb.hash_key", &db.hash_key, Feature);
+    out.add(
+        "dynamodb.point_in_time_recovery",
+        db.point_in_time_recovery,
+        Feature,
+    );
+    out.add("dynamodb.encryption", db.encryption, Feature);
+}
+
+fn iam(out: &mut Out, env: &Environment) {
+    let roles: Vec<&str> = env.iam.roles.iter().map(|r| r.slug()).collect();
+    out.add("iam.roles", roles.join(", "), Class::Feature);
+    for (i, p) in env.iam.team_policies.iter().enumerate() {
+        let statements = p
+            .statements
+            .iter()
+            .map(|s| format!("allow {} on {}", s.actions.join(" "), s.resources.join(" ")))
+            .chain(
+                (!p.denied_actions.is_empty())
+                    .then(|| format!("deny {}", p.denied_actions.join(" "))),
+            )
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.add(
+            &format!("iam.team_policies[{i}]"),
+            format!("{}: {statements}", p.team),
+            Class::Dimension,
+        );
+    }
+}
+
+fn dns_and_monitoring(out: &mut Out, env: &Environment) {
+    use Class::*;
+    let (dns, m) = (&env.dns, &env.monitoring);
+    out.add(
+        "dns.zone",
+        format!("{} ({})", dns.zone.name, dns.zone.zone_id),
+        Shared,
+    );
+    out.add("dns.api_names", list(&dns.api_names), Own);
+    out.add(
+        "dns.certificate_names",
+        list(&dns.certificate_names),
+        Dimension,
+    );
+    out.add(
+        "monitoring.alarm_actions",
+        env.alarm_actions().join(", "),
+        Own,
+    );
+    out.add("monitoring.dashboard", m.dashboard, Feature);
+    out.add("monitoring.cloudtrail", m.cloudtrail, Feature);
+    out.add(
+        "monitoring.log_retention_days",
+        m.log_retention_days,
+        Dimension,
+    );
+}
+
+fn deployment_and_backend(out: &mut Out, env: &Environment) {
+    use Class::*;
+    let (dep, b) = (&env.deployment, &env.backend);
+    out.add("deployment.blue_green", dep.blue_green, Dimension);
+    out.add(
+        "deployment.rollback_timeout_minutes",
+        dep.rollback_timeout_minutes,
+        Dimension,
+    );
+    out.add(
+        "deployment.discord_notifications",
+        dep.discord_notifications,
+        Dimension,
+    );
+    out.add(
+        "deployment.discord_webhook_env",
+        &dep.discord_webhook_env,
+        Feature,
+    );
+    out.add("backend.state", env.state_location(), Own);
+    out.add("backend.lock_table", &env.names.lock_table, Own);
+    out.add("backend.encrypt", b.encrypt, Feature);
+    out.add(
+        "backend.state_retention_days",
+        b.state_retention_days,
+        Dimension,
+    );
+    if !b.extra.is_empty() {
+        let extra: Vec<String> = b.extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.add("backend.extra", extra.join(", "), Dimension);
     }
 }

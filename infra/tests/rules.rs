@@ -2,8 +2,8 @@
 //! must be reported with the rule, the path of the bad value, and a fix.
 
 use infra::environments::{baseline, production, staging};
-use infra::model::{transitions, Statement, TeamPolicy};
-use infra::rules::{self, NameKind};
+use infra::model::{transitions, NameKind, Statement, TeamPolicy};
+use infra::rules;
 use infra::{validate, EnvironmentBuilder, Violation};
 use std::collections::BTreeSet;
 

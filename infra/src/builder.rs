@@ -1,0 +1,249 @@
+//! The builder DSL: an [`EnvironmentBuilder`] collects the values an environment declares;
+//! [`EnvironmentBuilder::build`] computes every resource name once ([`Names`]) and runs every
+//! rule of [`crate::rules`], returning the [`Environment`] or every violation at once.
+
+use crate::model::{
+    Backend, Compute, DataBucket, Deployment, Dns, DynamoDb, Encryption, Environment, HostedZone,
+    Iam, Monitoring, Names, Network, Role, Sqs, S3,
+};
+use crate::rules::{self, Violation};
+
+impl Environment {
+    /// Start describing an environment; every section starts from the defaults below and the
+    /// environment definitions override what they declare.
+    pub fn builder(name: &str) -> EnvironmentBuilder {
+        EnvironmentBuilder::new(name)
+    }
+}
+
+/// Builder for [`Environment`]. Sections are edited with closures so a definition reads as
+/// the baseline plus the environment's declared overrides.
+#[derive(Clone, Debug)]
+pub struct EnvironmentBuilder {
+    env: Environment,
+}
+
+macro_rules! section {
+    ($(#[$doc:meta])* $method:ident, $field:ident, $ty:ty) => {
+        $(#[$doc])*
+        pub fn $method(mut self, edit: impl FnOnce(&mut $ty)) -> Self {
+            edit(&mut self.env.$field);
+            self
+        }
+    };
+}
+
+fn default_compute() -> Compute {
+    Compute {
+        instance_type: String::new(),
+        instance_count: 1,
+        load_balancer: true,
+        app_port: 8080,
+        health_check_path: "/health".into(),
+    }
+}
+
+fn default_s3() -> S3 {
+    S3 {
+        data: DataBucket {
+            versioning: true,
+            encryption: Encryption::S3Managed,
+            intelligent_tiering: None,
+            lifecycle_enabled: false,
+            lifecycle: Vec::new(),
+            access_logging: true,
+        },
+        log_retention_days: 90,
+    }
+}
+
+fn default_sqs() -> Sqs {
+    Sqs {
+        encryption: true,
+        visibility_timeout_seconds: 30,
+        message_retention_seconds: 345_600,
+        max_message_size_bytes: 262_144,
+        receive_wait_seconds: 0,
+        dlq_retention_seconds: 1_209_600,
+        max_receive_count: 5,
+        alarms: true,
+        oldest_message_alarm_seconds: 300,
+        log_retention_days: 30,
+    }
+}
+
+fn default_dns() -> Dns {
+    Dns {
+        zone: HostedZone {
+            name: String::new(),
+            zone_id: String::new(),
+        },
+        api_names: Vec::new(),
+        certificate_names: Vec::new(),
+    }
+}
+
+impl EnvironmentBuilder {
+    fn new(name: &str) -> Self {
+        let network = Network {
+            vpc_cidr: String::new(),
+            subnet_cidrs: Vec::new(),
+            availability_zones: Vec::new(),
+        };
+        let deployment = Deployment {
+            blue_green: false,
+            rollback_timeout_minutes: 15,
+            discord_notifications: false,
+            discord_webhook_env: "MHT_DISCORD_WEBHOOK_URL".into(),
+        };
+        let iam = Iam {
+            roles: Role::ALL.to_vec(),
+            team_policies: Vec::new(),
+        };
+        let names = Names::new("", name, &network, &deployment, &iam);
+        EnvironmentBuilder {
+            env: Environment {
+                name: name.to_string(),
+                project: String::new(),
+                region: String::new(),
+                account_id: String::new(),
+                profile: None,
+                protected: false,
+                promoted_from: None,
+                tags: Vec::new(),
+                network,
+                compute: default_compute(),
+                s3: default_s3(),
+                sqs: default_sqs(),
+                dynamodb: DynamoDb {
+                    hash_key: "id".into(),
+                    point_in_time_recovery: true,
+                    encryption: true,
+                },
+                iam,
+                dns: default_dns(),
+                monitoring: Monitoring {
+                    extra_alarm_actions: Vec::new(),
+                    dashboard: true,
+                    cloudtrail: true,
+                    log_retention_days: 30,
+                },
+                deployment,
+                backend: Backend {
+                    key: "terraform.tfstate".into(),
+                    encrypt: true,
+                    state_retention_days: 90,
+                    extra: Vec::new(),
+                },
+                names,
+            },
+        }
+    }
+
+    /// The same description under another environment name (every derived name follows).
+    pub fn named(mut self, name: &str) -> Self {
+        self.env.name = name.to_string();
+        self
+    }
+
+    /// The name of the environment being described.
+    pub fn env_name(&self) -> &str {
+        &self.env.name
+    }
+
+    /// The project prefix of every resource name (`mht-api`).
+    pub fn project(mut self, project: &str) -> Self {
+        self.env.project = project.to_string();
+        self
+    }
+
+    pub fn region(mut self, region: &str) -> Self {
+        self.env.region = region.to_string();
+        self
+    }
+
+    /// The AWS account the environment lives in; the account guard compares against it.
+    pub fn account(mut self, account_id: &str) -> Self {
+        self.env.account_id = account_id.to_string();
+        self
+    }
+
+    pub fn profile(mut self, profile: &str) -> Self {
+        self.env.profile = Some(profile.to_string());
+        self
+    }
+
+    /// Mark the environment as serving real users, so mutations are guarded.
+    pub fn protected(mut self) -> Self {
+        self.env.protected = true;
+        self
+    }
+
+    /// Deployments reach this environment only after they succeeded in `previous` (the
+    /// promotion gate); `validate` checks that `previous` exists and the order has no cycle.
+    pub fn promoted_from(mut self, previous: &str) -> Self {
+        self.env.promoted_from = Some(previous.to_string());
+        self
+    }
+
+    /// A tag added to (or overriding) the default tags of every resource.
+    pub fn tag(mut self, key: &str, value: &str) -> Self {
+        self.env.tags.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    section!(
+        /// VPC CIDR, subnets and availability zones.
+        network, network, Network);
+    section!(
+        /// Instance type, count and load balancer.
+        compute, compute, Compute);
+    section!(
+        /// The data bucket and the access-log bucket.
+        s3, s3, S3);
+    section!(
+        /// The job queue, its dead-letter queue and alarms.
+        sqs, sqs, Sqs);
+    section!(
+        /// The application table.
+        dynamodb, dynamodb, DynamoDb);
+    section!(
+        /// Service roles and team access policies.
+        iam, iam, Iam);
+    section!(
+        /// The shared hosted zone, API names and certificate.
+        dns, dns, Dns);
+    section!(
+        /// Alarm actions, dashboard, CloudTrail, log retention.
+        monitoring, monitoring, Monitoring);
+    section!(
+        /// Blue-green, rollback timeout, Discord notifications.
+        deployment, deployment, Deployment);
+    section!(
+        /// Terraform state key, encryption, retention and extra backend arguments.
+        backend, backend, Backend);
+
+    /// The environment with its names computed, not yet checked.
+    pub(crate) fn assemble(self) -> Environment {
+        let mut env = self.env;
+        env.names = Names::new(
+            &env.project,
+            &env.name,
+            &env.network,
+            &env.deployment,
+            &env.iam,
+        );
+        env
+    }
+
+    /// Compute the names, run every rule, and return the environment or every violation.
+    pub fn build(self) -> Result<Environment, Vec<Violation>> {
+        let env = self.assemble();
+        let violations = rules::check_environment(&env);
+        if violations.is_empty() {
+            Ok(env)
+        } else {
+            Err(violations)
+        }
+    }
+}
