@@ -1,10 +1,13 @@
-//! The builder DSL: an [`EnvironmentBuilder`] collects the values an environment declares;
-//! [`EnvironmentBuilder::build`] computes every resource name once ([`Names`]) and runs every
-//! rule of [`crate::rules`], returning the [`Environment`] or every violation at once.
+//! The builder DSL: an [`EnvironmentBuilder`] collects the values an environment declares (a
+//! [`Draft`]); [`EnvironmentBuilder::build`] computes every resource name once ([`Names`]), runs
+//! every rule of [`crate::rules`] and looks up the catalog names (instance type, storage
+//! classes), returning the [`Environment`] or every violation at once. Past `build`, no code
+//! handles those names as strings.
 
 use crate::model::{
-    Backend, Compute, DataBucket, Deployment, Dns, DynamoDb, Encryption, Environment, HostedZone,
-    Iam, Monitoring, Names, Network, Role, Sqs, S3,
+    Backend, Compute, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption, Environment,
+    HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs, StorageClass, Transition,
+    S3,
 };
 use crate::rules::{self, Violation};
 
@@ -17,10 +20,12 @@ impl Environment {
 }
 
 /// Builder for [`Environment`]. Sections are edited with closures so a definition reads as
-/// the baseline plus the environment's declared overrides.
+/// the baseline plus the environment's declared overrides. It holds what the definition says
+/// (a [`Draft`]): catalog names are strings here and become types in
+/// [`EnvironmentBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct EnvironmentBuilder {
-    env: Environment,
+    env: Draft,
 }
 
 macro_rules! section {
@@ -33,7 +38,7 @@ macro_rules! section {
     };
 }
 
-fn default_compute() -> Compute {
+fn default_compute() -> Compute<String> {
     Compute {
         instance_type: String::new(),
         instance_count: 1,
@@ -43,7 +48,7 @@ fn default_compute() -> Compute {
     }
 }
 
-fn default_s3() -> S3 {
+fn default_s3() -> S3<String> {
     S3 {
         data: DataBucket {
             versioning: true,
@@ -197,10 +202,10 @@ impl EnvironmentBuilder {
         network, network, Network);
     section!(
         /// Instance type, count and load balancer.
-        compute, compute, Compute);
+        compute, compute, Compute<String>);
     section!(
         /// The data bucket and the access-log bucket.
-        s3, s3, S3);
+        s3, s3, S3<String>);
     section!(
         /// The job queue, its dead-letter queue and alarms.
         sqs, sqs, Sqs);
@@ -223,8 +228,8 @@ impl EnvironmentBuilder {
         /// Terraform state key, encryption, retention and extra backend arguments.
         backend, backend, Backend);
 
-    /// The environment with its names computed, not yet checked.
-    pub(crate) fn assemble(self) -> Environment {
+    /// The description with its names computed, not yet checked.
+    pub(crate) fn draft(self) -> Draft {
         let mut env = self.env;
         env.names = Names::new(
             &env.project,
@@ -236,14 +241,53 @@ impl EnvironmentBuilder {
         env
     }
 
-    /// Compute the names, run every rule, and return the environment or every violation.
+    /// Compute the names, run every rule, look up the catalog names, and return the
+    /// environment or every violation.
     pub fn build(self) -> Result<Environment, Vec<Violation>> {
-        let env = self.assemble();
-        let violations = rules::check_environment(&env);
-        if violations.is_empty() {
-            Ok(env)
-        } else {
-            Err(violations)
+        let draft = self.draft();
+        let violations = rules::check_environment(&draft);
+        match resolve(draft) {
+            Some(env) if violations.is_empty() => Ok(env),
+            _ => Err(violations),
         }
     }
+}
+
+/// The draft with its instance type and storage classes looked up in the catalogs, if they all
+/// are there (the rules report those that are not).
+pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
+    let instance_type = InstanceSpec::find(&draft.compute.instance_type)?;
+    let lifecycle = draft
+        .s3
+        .data
+        .lifecycle
+        .iter()
+        .map(|t| {
+            StorageClass::parse(&t.storage_class).map(|storage_class| Transition {
+                days: t.days,
+                storage_class,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Environment {
+        name: draft.name,
+        project: draft.project,
+        region: draft.region,
+        account_id: draft.account_id,
+        profile: draft.profile,
+        protected: draft.protected,
+        promoted_from: draft.promoted_from,
+        tags: draft.tags,
+        network: draft.network,
+        compute: draft.compute.with_instance_type(instance_type),
+        s3: draft.s3.with_lifecycle(lifecycle),
+        sqs: draft.sqs,
+        dynamodb: draft.dynamodb,
+        iam: draft.iam,
+        dns: draft.dns,
+        monitoring: draft.monitoring,
+        deployment: draft.deployment,
+        backend: draft.backend,
+        names: draft.names,
+    })
 }

@@ -4,9 +4,10 @@
 use crate::model::{Environment, NameKind};
 use crate::rules::{self, glob_match, Cidr, Rule, Violation};
 use crate::settings::Class;
+use std::fmt;
 
-fn violation(
-    env: &Environment,
+fn violation<T, C>(
+    env: &Environment<T, C>,
     rule: Rule,
     path: String,
     value: &str,
@@ -24,7 +25,7 @@ fn violation(
 }
 
 /// Values that identify one environment's own resources, with the isolation rule they fall under.
-fn owned(env: &Environment) -> Vec<(Rule, String, String)> {
+fn owned<T, C>(env: &Environment<T, C>) -> Vec<(Rule, String, String)> {
     let mut out: Vec<(Rule, String, String)> = env
         .names
         .all()
@@ -71,7 +72,7 @@ fn owned(env: &Environment) -> Vec<(Rule, String, String)> {
 }
 
 /// The ARN under which IAM sees a named resource (for matching team policy patterns).
-pub fn resource_arn(env: &Environment, kind: NameKind, name: &str) -> String {
+pub fn resource_arn<T, C>(env: &Environment<T, C>, kind: NameKind, name: &str) -> String {
     let (r, a) = (&env.region, &env.account_id);
     match kind {
         NameKind::Bucket => format!("arn:aws:s3:::{name}"),
@@ -101,7 +102,7 @@ pub fn resource_arn(env: &Environment, kind: NameKind, name: &str) -> String {
 /// No two environments share a name, CIDR range, state location, DNS name or alarm topic;
 /// the hosted zone, declared shared, is the same everywhere; no team policy of one
 /// environment matches another environment's resources.
-pub fn isolation(envs: &[Environment]) -> Vec<Violation> {
+pub fn isolation<T, C>(envs: &[Environment<T, C>]) -> Vec<Violation> {
     let mut out = Vec::new();
     // Each owned value and the first environment (and path) that owns it: one pass, not pairs.
     let mut owners: std::collections::HashMap<String, (&str, String)> =
@@ -166,7 +167,7 @@ pub fn isolation(envs: &[Environment]) -> Vec<Violation> {
 }
 
 /// `(name, ARN)` of every named resource of `env`.
-fn resource_arns(env: &Environment) -> Vec<(String, String)> {
+fn resource_arns<T, C>(env: &Environment<T, C>) -> Vec<(String, String)> {
     env.names
         .all()
         .into_iter()
@@ -175,9 +176,9 @@ fn resource_arns(env: &Environment) -> Vec<(String, String)> {
 }
 
 /// Violations where a team policy of `env` matches one of `other`'s resource ARNs.
-fn policy_reach(
-    env: &Environment,
-    other: &Environment,
+fn policy_reach<T, C>(
+    env: &Environment<T, C>,
+    other: &Environment<T, C>,
     arns: &[(String, String)],
 ) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -207,11 +208,11 @@ fn policy_reach(
 }
 
 /// Every feature setting has the same value in every environment.
-pub fn parity(envs: &[Environment]) -> Vec<Violation> {
+pub fn parity<T: fmt::Display, C: fmt::Display>(envs: &[Environment<T, C>]) -> Vec<Violation> {
     let Some((first, rest)) = envs.split_first() else {
         return Vec::new();
     };
-    let features = |e: &Environment| -> Vec<(String, String)> {
+    let features = |e: &Environment<T, C>| -> Vec<(String, String)> {
         e.settings()
             .into_iter()
             .filter(|s| s.class == Class::Feature)

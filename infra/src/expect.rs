@@ -1,18 +1,31 @@
 //! The live state an environment's AWS resources must have, derived from the model. The
 //! backend setup writes it; the live checks (`test-s3`, `test-sqs`) compare against it.
 
-use crate::model::{Environment, IntelligentTiering, Transition};
+use crate::model::{Environment, IntelligentTiering, StorageClass, Transition};
 use serde_json::{json, Value};
+use std::fmt;
 
 /// Lifecycle of a bucket: current-version transitions and expiry, noncurrent-version expiry.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Lifecycle {
-    pub transitions: Vec<Transition>,
+/// The expected lifecycle holds [`StorageClass`]es; one read from a live bucket
+/// (`Lifecycle<String>`) holds the classes S3 reported, whatever they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lifecycle<C = StorageClass> {
+    pub transitions: Vec<Transition<C>>,
     pub expiration_days: Option<u32>,
     pub noncurrent_expiration_days: Option<u32>,
 }
 
-impl Lifecycle {
+impl<C> Default for Lifecycle<C> {
+    fn default() -> Self {
+        Lifecycle {
+            transitions: Vec::new(),
+            expiration_days: None,
+            noncurrent_expiration_days: None,
+        }
+    }
+}
+
+impl<C: fmt::Display> Lifecycle<C> {
     pub fn is_empty(&self) -> bool {
         self.transitions.is_empty()
             && self.expiration_days.is_none()

@@ -2,14 +2,15 @@
 //!
 //! Layers, each importing only from the ones above it in this list:
 //!
-//! - `model`: plain data (sections, [`model::Names`], [`model::NameKind`], the catalogs);
-//! - `documents` (IAM policy documents) and `expect` (the live state AWS must have, bucket
-//!   policies included);
+//! - `model`: plain data (sections, [`model::Names`], [`model::NameKind`], the catalogs of
+//!   instance types and storage classes);
+//! - `documents` (IAM policy documents), `expect` (the live state AWS must have, bucket
+//!   policies included) and `settings` (every setting flattened for display and comparison);
 //! - `rules`: what AWS and Terraform enforce, one file per area;
-//! - `builder`: the DSL, whose [`EnvironmentBuilder::build`] runs the rules;
-//! - `environments` (THE definitions), `settings` (every setting flattened for display and
-//!   comparison), `checks` (isolation and parity), `promotion` (the promotion order) and
-//!   `render` (the Terraform roots).
+//! - `builder`: the DSL, whose [`EnvironmentBuilder::build`] runs the rules and looks up the
+//!   catalog names;
+//! - `environments` (THE definitions), `checks` (isolation and parity), `promotion` (the
+//!   promotion order) and `render` (the Terraform roots).
 //!
 //! Pure: no AWS SDK, no processes, no network.
 
@@ -28,6 +29,8 @@ pub use builder::EnvironmentBuilder;
 pub use model::Environment;
 pub use rules::{Rule, Violation};
 
+use model::Draft;
+
 /// The outcome of one named check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
@@ -38,7 +41,8 @@ pub struct Check {
 /// Every environment described, and every check with its violations.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// Every environment, valid or not; use them only when [`Report::ok`].
+    /// Every environment whose catalog names resolve, valid or not; use them only when
+    /// [`Report::ok`].
     pub environments: Vec<Environment>,
     pub checks: Vec<Check>,
 }
@@ -54,44 +58,44 @@ impl Report {
 }
 
 /// Describe every environment and run every rule, isolation and parity: all violations at
-/// once. Isolation and parity also cover environments that break per-environment rules, so
-/// one run shows every mistake.
+/// once. Isolation, promotion and parity also cover environments that break per-environment
+/// rules (they run on the descriptions), so one run shows every mistake.
 pub fn validate(builders: Vec<EnvironmentBuilder>) -> Report {
-    let mut environments: Vec<Environment> = Vec::new();
+    let mut drafts: Vec<Draft> = Vec::new();
     let mut checks = Vec::new();
     for builder in builders {
-        let env = builder.assemble();
-        let mut violations = rules::check_environment(&env);
-        if environments.iter().any(|e| e.name == env.name) {
+        let draft = builder.draft();
+        let mut violations = rules::check_environment(&draft);
+        if drafts.iter().any(|d| d.name == draft.name) {
             violations.push(Violation {
-                env: env.name.clone(),
+                env: draft.name.clone(),
                 path: "name".into(),
                 rule: rules::ENV_NAME,
-                value: env.name.clone(),
+                value: draft.name.clone(),
                 problem: "two environments have this name".into(),
                 fix: "give each environment its own name".into(),
             });
         }
         checks.push(Check {
-            name: format!("rules: {}", env.name),
+            name: format!("rules: {}", draft.name),
             violations,
         });
-        environments.push(env);
+        drafts.push(draft);
     }
     checks.push(Check {
         name: "isolation".into(),
-        violations: checks::isolation(&environments),
+        violations: checks::isolation(&drafts),
     });
     checks.push(Check {
         name: "promotion".into(),
-        violations: promotion::check(&environments),
+        violations: promotion::check(&drafts),
     });
     checks.push(Check {
         name: "parity".into(),
-        violations: checks::parity(&environments),
+        violations: checks::parity(&drafts),
     });
     Report {
-        environments,
+        environments: drafts.into_iter().filter_map(builder::resolve).collect(),
         checks,
     }
 }

@@ -1,6 +1,15 @@
 //! The model of one environment: plain data, the bottom layer of the crate (it imports nothing
 //! else from it). [`crate::builder`] produces an [`Environment`] from the DSL, computing every
 //! resource name once ([`Names`]) and running every rule of [`crate::rules`].
+//!
+//! Two sections carry names looked up in a catalog ([`catalog`]): the instance type of
+//! [`Compute`] and the storage classes of the lifecycle [`Transition`]s. The DSL writes them as
+//! strings (a [`Draft`], whose sections are `Compute<String>` and `S3<String>`); a built
+//! [`Environment`] holds the catalog entries (the defaults of the type parameters).
+
+mod catalog;
+
+pub use catalog::{InstanceSpec, StorageClass, INSTANCE_TYPES};
 
 /// Server-side encryption of a bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,15 +30,16 @@ impl Encryption {
     }
 }
 
-/// One lifecycle transition of the data bucket.
+/// One lifecycle transition of the data bucket: the DSL names the storage class
+/// (`Transition<String>`), a built environment holds the [`StorageClass`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Transition {
+pub struct Transition<C = StorageClass> {
     pub days: u32,
-    pub storage_class: String,
+    pub storage_class: C,
 }
 
-/// `(days, storage_class)` pairs, the way the seed writes them.
-pub fn transitions<const N: usize>(list: [(u32, &str); N]) -> Vec<Transition> {
+/// `(days, storage_class)` pairs, the way the seed writes them; the builder looks the classes up.
+pub fn transitions<const N: usize>(list: [(u32, &str); N]) -> Vec<Transition<String>> {
     list.into_iter()
         .map(|(days, class)| Transition {
             days,
@@ -52,9 +62,11 @@ pub struct Network {
     pub availability_zones: Vec<String>,
 }
 
+/// Instances and load balancer: the DSL names the instance type (`Compute<String>`), a built
+/// environment holds its row of the catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Compute {
-    pub instance_type: String,
+pub struct Compute<T = &'static InstanceSpec> {
+    pub instance_type: T,
     pub instance_count: u32,
     pub load_balancer: bool,
     pub app_port: u16,
@@ -62,20 +74,53 @@ pub struct Compute {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataBucket {
+pub struct DataBucket<C = StorageClass> {
     pub versioning: bool,
     pub encryption: Encryption,
     pub intelligent_tiering: Option<IntelligentTiering>,
     pub lifecycle_enabled: bool,
-    pub lifecycle: Vec<Transition>,
+    pub lifecycle: Vec<Transition<C>>,
     pub access_logging: bool,
 }
 
+/// The data and access-log buckets: the DSL names the lifecycle storage classes
+/// (`S3<String>`), a built environment holds [`StorageClass`]es.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct S3 {
-    pub data: DataBucket,
+pub struct S3<C = StorageClass> {
+    pub data: DataBucket<C>,
     /// Days the access-log bucket keeps its objects (seed: `s3_log_retention_days`).
     pub log_retention_days: u32,
+}
+
+impl<T> Compute<T> {
+    /// The same section with `instance_type` (the builder's lookup of the name).
+    pub(crate) fn with_instance_type<U>(self, instance_type: U) -> Compute<U> {
+        Compute {
+            instance_type,
+            instance_count: self.instance_count,
+            load_balancer: self.load_balancer,
+            app_port: self.app_port,
+            health_check_path: self.health_check_path,
+        }
+    }
+}
+
+impl<C> S3<C> {
+    /// The same section with the data bucket's `lifecycle` (the builder's lookup of the names).
+    pub(crate) fn with_lifecycle<D>(self, lifecycle: Vec<Transition<D>>) -> S3<D> {
+        let d = self.data;
+        S3 {
+            data: DataBucket {
+                versioning: d.versioning,
+                encryption: d.encryption,
+                intelligent_tiering: d.intelligent_tiering,
+                lifecycle_enabled: d.lifecycle_enabled,
+                lifecycle,
+                access_logging: d.access_logging,
+            },
+            log_retention_days: self.log_retention_days,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -386,9 +431,11 @@ impl Names {
     }
 }
 
-/// A validated environment. Only [`crate::EnvironmentBuilder::build`] makes one.
+/// A validated environment. Only [`crate::EnvironmentBuilder::build`] makes one. The type
+/// parameters are the instance type and the storage classes: catalog entries by default, the
+/// names the DSL wrote in a [`Draft`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Environment {
+pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub name: String,
     pub project: String,
     pub region: String,
@@ -401,8 +448,8 @@ pub struct Environment {
     pub promoted_from: Option<String>,
     pub tags: Vec<(String, String)>,
     pub network: Network,
-    pub compute: Compute,
-    pub s3: S3,
+    pub compute: Compute<T>,
+    pub s3: S3<C>,
     pub sqs: Sqs,
     pub dynamodb: DynamoDb,
     pub iam: Iam,
@@ -413,7 +460,11 @@ pub struct Environment {
     pub names: Names,
 }
 
-impl Environment {
+/// An environment as the DSL describes it: names computed, catalog names not yet looked up.
+/// The per-environment rules check drafts.
+pub type Draft = Environment<String, String>;
+
+impl<T, C> Environment<T, C> {
     /// The ARN of this environment's alerts topic.
     pub fn alerts_topic_arn(&self) -> String {
         format!(

@@ -8,7 +8,7 @@ use crate::rules::{self, Violation};
 
 /// Violations of the declared order: a predecessor that is not defined, an environment promoted
 /// from itself, or a cycle.
-pub fn check(envs: &[Environment]) -> Vec<Violation> {
+pub fn check<T, C>(envs: &[Environment<T, C>]) -> Vec<Violation> {
     let mut out = Vec::new();
     for env in envs {
         let Some(previous) = &env.promoted_from else {
@@ -43,7 +43,7 @@ pub fn check(envs: &[Environment]) -> Vec<Violation> {
     out
 }
 
-fn names(envs: &[Environment]) -> String {
+fn names<T, C>(envs: &[Environment<T, C>]) -> String {
     envs.iter()
         .map(|e| e.name.as_str())
         .collect::<Vec<_>>()
@@ -51,13 +51,19 @@ fn names(envs: &[Environment]) -> String {
 }
 
 /// The environment `env` is promoted from, if it declares one that exists.
-pub fn previous<'a>(envs: &'a [Environment], env: &Environment) -> Option<&'a Environment> {
+pub fn previous<'a, T, C>(
+    envs: &'a [Environment<T, C>],
+    env: &Environment<T, C>,
+) -> Option<&'a Environment<T, C>> {
     let name = env.promoted_from.as_deref()?;
     envs.iter().find(|e| e.name == name)
 }
 
 /// `env` and its predecessors, first environment first; `Err` with the names around a cycle.
-fn chain<'a>(envs: &'a [Environment], env: &'a Environment) -> Result<Vec<&'a str>, Vec<String>> {
+fn chain<'a, T, C>(
+    envs: &'a [Environment<T, C>],
+    env: &'a Environment<T, C>,
+) -> Result<Vec<&'a str>, Vec<String>> {
     let mut seen: Vec<&str> = vec![env.name.as_str()];
     let mut at = env;
     while let Some(prev) = previous(envs, at) {
@@ -76,9 +82,9 @@ fn chain<'a>(envs: &'a [Environment], env: &'a Environment) -> Result<Vec<&'a st
 /// Every environment in promotion order: an environment comes after the one it is promoted
 /// from; environments of independent chains keep their definition order. Environments caught in
 /// a cycle (which [`check`] reports) come last, in definition order.
-pub fn order(envs: &[Environment]) -> Vec<&Environment> {
-    let depth = |e: &Environment| chain(envs, e).map(|c| c.len()).unwrap_or(usize::MAX);
-    let mut out: Vec<&Environment> = envs.iter().collect();
+pub fn order<T, C>(envs: &[Environment<T, C>]) -> Vec<&Environment<T, C>> {
+    let depth = |e: &Environment<T, C>| chain(envs, e).map(|c| c.len()).unwrap_or(usize::MAX);
+    let mut out: Vec<&Environment<T, C>> = envs.iter().collect();
     out.sort_by_key(|e| depth(e));
     out
 }
@@ -89,7 +95,7 @@ mod tests {
     use crate::environments::staging;
 
     fn env(name: &str, from: Option<&str>) -> Environment {
-        let mut e = staging().named(name).assemble();
+        let mut e = staging().named(name).build().unwrap();
         e.promoted_from = from.map(str::to_string);
         e
     }

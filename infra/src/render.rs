@@ -121,7 +121,7 @@ fn compute(env: &Environment) -> Value {
         "name": n.instance,
         "launch_template_name": n.launch_template,
         "autoscaling_group_name": n.autoscaling_group,
-        "instance_type": env.compute.instance_type,
+        "instance_type": env.compute.instance_type.name,
         "instance_count": env.compute.instance_count,
         "subnet_ids": "${module.network.subnet_ids}",
         "security_group_id": "${module.network.instance_security_group_id}",
@@ -166,7 +166,7 @@ fn s3(env: &Environment) -> Value {
             "deep_archive_access_days": t.deep_archive_access_days,
         })),
         "lifecycle_enabled": d.lifecycle_enabled,
-        "lifecycle_transitions": d.lifecycle.iter().map(|t| json!({"days": t.days, "storage_class": t.storage_class})).collect::<Vec<_>>(),
+        "lifecycle_transitions": d.lifecycle.iter().map(|t| json!({"days": t.days, "storage_class": t.storage_class.as_str()})).collect::<Vec<_>>(),
         "access_logging": d.access_logging,
         "log_retention_days": env.s3.log_retention_days,
         // The log bucket always holds logs; only unprotected environments may be destroyed.

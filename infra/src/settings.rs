@@ -3,6 +3,7 @@
 //! and the generated README all read this one list.
 
 use crate::model::{Environment, Transition};
+use std::fmt;
 
 /// How a setting may differ between environments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +40,7 @@ fn list(items: &[String]) -> String {
     items.join(", ")
 }
 
-fn transitions(list: &[Transition]) -> String {
+fn transitions<C: fmt::Display>(list: &[Transition<C>]) -> String {
     if list.is_empty() {
         return "none".into();
     }
@@ -62,7 +63,7 @@ impl Out {
     }
 }
 
-impl Environment {
+impl<T: fmt::Display, C: fmt::Display> Environment<T, C> {
     /// Every setting, in a stable order.
     pub fn settings(&self) -> Vec<Setting> {
         let mut out = Out(Vec::new());
@@ -82,7 +83,7 @@ impl Environment {
     }
 }
 
-fn identity(out: &mut Out, env: &Environment) {
+fn identity<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     out.add("project", &env.project, Shared);
     out.add("region", &env.region, Shared);
@@ -106,7 +107,7 @@ fn identity(out: &mut Out, env: &Environment) {
     out.add("tags", tags.join(", "), Dimension);
 }
 
-fn network_and_compute(out: &mut Out, env: &Environment) {
+fn network_and_compute<T: fmt::Display, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     let (n, c) = (&env.network, &env.compute);
     out.add("network.vpc_cidr", &n.vpc_cidr, Own);
@@ -123,7 +124,7 @@ fn network_and_compute(out: &mut Out, env: &Environment) {
     out.add("compute.health_check_path", &c.health_check_path, Feature);
 }
 
-fn s3(out: &mut Out, env: &Environment) {
+fn s3<T, C: fmt::Display>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     let d = &env.s3.data;
     out.add("s3.data.versioning", d.versioning, Feature);
@@ -155,7 +156,7 @@ fn s3(out: &mut Out, env: &Environment) {
     );
 }
 
-fn sqs_and_dynamodb(out: &mut Out, env: &Environment) {
+fn sqs_and_dynamodb<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     let (q, db) = (&env.sqs, &env.dynamodb);
     out.add("sqs.encryption", q.encryption, Feature);
@@ -189,7 +190,7 @@ fn sqs_and_dynamodb(out: &mut Out, env: &Environment) {
     out.add("dynamodb.encryption", db.encryption, Feature);
 }
 
-fn iam(out: &mut Out, env: &Environment) {
+fn iam<T, C>(out: &mut Out, env: &Environment<T, C>) {
     let roles: Vec<&str> = env.iam.roles.iter().map(|r| r.slug()).collect();
     out.add("iam.roles", roles.join(", "), Class::Feature);
     for (i, p) in env.iam.team_policies.iter().enumerate() {
@@ -211,7 +212,7 @@ fn iam(out: &mut Out, env: &Environment) {
     }
 }
 
-fn dns_and_monitoring(out: &mut Out, env: &Environment) {
+fn dns_and_monitoring<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     let (dns, m) = (&env.dns, &env.monitoring);
     out.add(
@@ -239,7 +240,7 @@ fn dns_and_monitoring(out: &mut Out, env: &Environment) {
     );
 }
 
-fn deployment_and_backend(out: &mut Out, env: &Environment) {
+fn deployment_and_backend<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     let (dep, b) = (&env.deployment, &env.backend);
     out.add("deployment.blue_green", dep.blue_green, Dimension);

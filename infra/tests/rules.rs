@@ -140,6 +140,12 @@ fn cases() -> Vec<Case> {
             "staging.compute.instance_type",
             Box::new(|| staging_with(|b| b.compute(|c| c.instance_type = "t2micro".into()))),
         ),
+        // A misspelt name of the catalog.
+        (
+            "compute.instance-type",
+            "staging.compute.instance_type",
+            Box::new(|| staging_with(|b| b.compute(|c| c.instance_type = "t2.mirco".into()))),
+        ),
         (
             "compute.instance-count",
             "staging.compute.instance_count",
@@ -160,6 +166,18 @@ fn cases() -> Vec<Case> {
             "staging.s3.data.lifecycle[1]",
             Box::new(|| {
                 staging_with(|b| b.s3(|s| s.data.lifecycle[1].storage_class = "COLD".into()))
+            }),
+        ),
+        (
+            "s3.lifecycle.storage-class",
+            "staging.s3.data.lifecycle[1]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.s3(|s| {
+                        s.data.lifecycle =
+                            transitions([(30, "STANDARD_IA"), (60, "GLACIR"), (90, "DEEP_ARCHIVE")])
+                    })
+                })
             }),
         ),
         // The seed's own staging transitions: STANDARD_IA at day 7.
@@ -537,6 +555,56 @@ fn each_rule_reports_path_value_and_fix() {
         );
         assert!(!v.value.is_empty(), "{rule}: no value");
     }
+}
+
+#[test]
+fn names_outside_a_catalog_get_the_nearest_one() {
+    let cases: [(&str, Vec<Violation>, &str); 4] = [
+        (
+            "staging.compute.instance_type",
+            staging_with(|b| b.compute(|c| c.instance_type = "t2.mirco".into())),
+            "did you mean `t2.micro`?",
+        ),
+        (
+            "production.compute.instance_type",
+            production_with(|b| b.compute(|c| c.instance_type = "T3.Medium".into())),
+            "did you mean `t3.medium`?",
+        ),
+        (
+            "staging.s3.data.lifecycle[1]",
+            staging_with(|b| b.s3(|s| s.data.lifecycle[1].storage_class = "GLACIR".into())),
+            "did you mean `GLACIER`?",
+        ),
+        (
+            "staging.s3.data.lifecycle[1]",
+            staging_with(|b| b.s3(|s| s.data.lifecycle[1].storage_class = "COLD".into())),
+            "use one of STANDARD_IA, INTELLIGENT_TIERING, ONEZONE_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE",
+        ),
+    ];
+    for (location, found, fix) in cases {
+        assert!(
+            found
+                .iter()
+                .any(|v| v.location() == location && v.fix == fix),
+            "no `{fix}` at `{location}`: {found:?}"
+        );
+    }
+    // The other rules still run on an environment with a misspelt name.
+    let found = staging_with(|b| {
+        b.account("1")
+            .compute(|c| c.instance_type = "t2.mirco".into())
+    });
+    let rules: BTreeSet<&str> = found.iter().map(|v| v.rule.id).collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from(["compute.instance-type", "env.account"])
+    );
+    let err = staging()
+        .s3(|s| s.data.lifecycle[0].storage_class = "GLACIR".into())
+        .build()
+        .unwrap_err();
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert_eq!(err[0].rule, rules::LIFECYCLE_STORAGE_CLASS);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The Terraform `backend "s3"` block and the state bucket's retention.
 
 use super::{Sink, BACKEND_ARGUMENT, BACKEND_KEY, STATE_RETENTION};
-use crate::model::Environment;
+use crate::model::Draft;
 
 /// Arguments the Terraform `backend "s3"` block accepts besides those the model renders.
 pub const BACKEND_ARGUMENTS: [&str; 24] = [
@@ -39,7 +39,7 @@ const BUCKET_SETTINGS: [&str; 4] = [
     "logging",
 ];
 
-pub(super) fn check_backend(s: &mut Sink, env: &Environment) {
+pub(super) fn check_backend(s: &mut Sink, env: &Draft) {
     let b = &env.backend;
     if b.key.is_empty() || b.key.starts_with('/') || b.key.ends_with('/') || b.key.contains("//") {
         s.add(

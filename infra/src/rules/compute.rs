@@ -1,28 +1,18 @@
 //! Instances and the load balancer's health check.
 
-use super::{all_chars, Sink, HEALTH_CHECK_PATH, INSTANCE_COUNT, INSTANCE_TYPE, PORT};
-use crate::model::Environment;
+use super::{fix_for_unknown, Sink, HEALTH_CHECK_PATH, INSTANCE_COUNT, INSTANCE_TYPE, PORT};
+use crate::model::{Draft, InstanceSpec, INSTANCE_TYPES};
 
-pub(super) fn check_compute(s: &mut Sink, env: &Environment) {
+pub(super) fn check_compute(s: &mut Sink, env: &Draft) {
     let c = &env.compute;
-    let valid_type = c
-        .instance_type
-        .split_once('.')
-        .is_some_and(|(family, size)| {
-            family.starts_with(|ch: char| ch.is_ascii_lowercase())
-                && all_chars(family, |ch| {
-                    ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'
-                })
-                && !size.is_empty()
-                && all_chars(size, |ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
-        });
-    if !valid_type {
+    if InstanceSpec::find(&c.instance_type).is_none() {
+        let names: Vec<&str> = INSTANCE_TYPES.iter().map(|t| t.name).collect();
         s.add(
             INSTANCE_TYPE,
             "compute.instance_type",
             &c.instance_type,
-            "is not an EC2 instance type",
-            "use `family.size`, e.g. `t3.medium`",
+            "is not an instance type of the catalog",
+            fix_for_unknown(&c.instance_type, &names),
         );
     }
     if c.instance_count == 0 {

@@ -1,9 +1,9 @@
 //! Release options: blue-green, rollback timeout, Discord notifications.
 
 use super::{all_chars, check_range, Sink, BLUE_GREEN_ALB, ROLLBACK_TIMEOUT, WEBHOOK_ENV};
-use crate::model::Environment;
+use crate::model::Draft;
 
-pub(super) fn check_deployment(s: &mut Sink, env: &Environment) {
+pub(super) fn check_deployment(s: &mut Sink, env: &Draft) {
     let d = &env.deployment;
     check_range(
         s,

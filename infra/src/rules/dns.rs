@@ -1,7 +1,7 @@
 //! The hosted zone, the API's DNS names and its certificate.
 
 use super::{all_chars, Sink, CERT_COVERS, CERT_NAMES, DNS_IN_ZONE, DNS_NAME, ZONE_ID};
-use crate::model::{Dns, Environment};
+use crate::model::{Dns, Draft};
 
 pub(super) fn is_dns_label(label: &str) -> bool {
     !label.is_empty()
@@ -41,7 +41,7 @@ pub fn certificate_covers(cert: &str, name: &str) -> bool {
     }
 }
 
-pub(super) fn check_dns(s: &mut Sink, env: &Environment) {
+pub(super) fn check_dns(s: &mut Sink, env: &Draft) {
     let d = &env.dns;
     if let Some(p) = dns_name_problem(&d.zone.name, false) {
         s.add(

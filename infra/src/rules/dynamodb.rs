@@ -1,9 +1,9 @@
 //! The application table.
 
 use super::{Sink, DYNAMODB_KEY};
-use crate::model::Environment;
+use crate::model::Draft;
 
-pub(super) fn check_dynamodb(s: &mut Sink, env: &Environment) {
+pub(super) fn check_dynamodb(s: &mut Sink, env: &Draft) {
     if env.dynamodb.hash_key.is_empty() || env.dynamodb.hash_key.len() > 255 {
         s.add(
             DYNAMODB_KEY,

@@ -5,7 +5,7 @@ use super::{
     IAM_ROLES,
 };
 use crate::documents::team_policy_document;
-use crate::model::{Environment, Statement, TeamPolicy};
+use crate::model::{Draft, Statement, TeamPolicy};
 
 /// Actions that support no resource-level permissions (prefix match on the action pattern).
 const UNSCOPED_ACTIONS: [&str; 8] = [
@@ -30,7 +30,7 @@ const ESCALATION_ACTIONS: [&str; 7] = [
     "iam:attachuserpolicy",
 ];
 
-pub(super) fn check_iam(s: &mut Sink, env: &Environment) {
+pub(super) fn check_iam(s: &mut Sink, env: &Draft) {
     let roles = &env.iam.roles;
     for (i, r) in roles.iter().enumerate() {
         if roles[..i].contains(r) {

@@ -2,7 +2,7 @@
 
 use super::dns::is_dns_label;
 use super::{all_chars, Sink, ACCOUNT, ENV_NAME, PROJECT, REGION, TAGS};
-use crate::model::Environment;
+use crate::model::Draft;
 
 fn is_region(s: &str) -> bool {
     // e.g. us-west-2, eu-central-1, us-gov-west-1, ap-southeast-4
@@ -14,7 +14,7 @@ fn is_region(s: &str) -> bool {
         && parts[parts.len() - 1].parse::<u8>().is_ok()
 }
 
-pub(super) fn check_identity(s: &mut Sink, env: &Environment) {
+pub(super) fn check_identity(s: &mut Sink, env: &Draft) {
     if !is_dns_label(&env.name) {
         s.add(
             ENV_NAME,

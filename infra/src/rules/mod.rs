@@ -24,7 +24,7 @@ pub use iam::glob_match;
 pub use names::bucket_name_problem;
 pub use network::Cidr;
 
-use crate::model::Environment;
+use crate::model::Draft;
 use std::fmt;
 
 /// A rule: a stable id (used in messages and tests) and where it comes from.
@@ -71,7 +71,7 @@ rules! {
     SUBNET_PER_AZ = "network.subnet-per-az", "VPC User Guide, Subnets: a subnet lives in one AZ; this layout needs exactly one subnet per listed AZ";
     AZ_IN_REGION = "network.az-in-region", "AWS General Reference, AZ names are the region name plus a letter";
     ALB_TWO_AZS = "network.alb-two-azs", "ELB User Guide, Availability Zones: an Application Load Balancer needs subnets in at least two AZs";
-    INSTANCE_TYPE = "compute.instance-type", "EC2 User Guide, Instance type naming: `family.size`, e.g. `t3.medium`";
+    INSTANCE_TYPE = "compute.instance-type", "EC2 User Guide, Instance types: `family.size`, e.g. `t3.medium`; environments use the types of this tool's catalog (infra/src/model/catalog.rs)";
     INSTANCE_COUNT = "compute.instance-count", "this layout: at least one instance; an ALB target group needs a target";
     PORT = "compute.port", "EC2 API Reference, port ranges 1-65535";
     HEALTH_CHECK_PATH = "compute.health-check-path", "ELBv2 API Reference, HealthCheckPath: starts with `/`, at most 1024 chars";
@@ -164,7 +164,14 @@ pub(crate) struct Sink<'a> {
     pub out: Vec<Violation>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    pub fn new(env: &'a str) -> Self {
+        Sink {
+            env,
+            out: Vec::new(),
+        }
+    }
+
     pub fn add(
         &mut self,
         rule: Rule,
@@ -226,12 +233,46 @@ fn check_range(s: &mut Sink, rule: Rule, path: &str, value: u32, min: u32, max: 
     }
 }
 
-/// Run every per-environment rule.
-pub fn check_environment(env: &Environment) -> Vec<Violation> {
-    let mut s = Sink {
-        env: &env.name,
-        out: Vec::new(),
-    };
+/// The number of single-character insertions, deletions and substitutions between `a` and `b`
+/// (Levenshtein distance).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    // `row[j]`: distance between the prefix of `a` read so far and `b[..j]`.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The fix for a name outside a closed set: the nearest entry (case aside) when it is close,
+/// else every entry.
+fn fix_for_unknown(name: &str, options: &[&str]) -> String {
+    let lower = name.to_ascii_lowercase();
+    let nearest = options
+        .iter()
+        .map(|o| (*o, edit_distance(&lower, &o.to_ascii_lowercase())))
+        .min_by_key(|(_, d)| *d)
+        .filter(|(_, d)| *d <= (lower.chars().count() / 3).max(2));
+    match nearest {
+        Some((o, _)) => format!("did you mean `{o}`?"),
+        None => format!("use one of {}", options.join(", ")),
+    }
+}
+
+/// Run every per-environment rule on an environment as described (catalog names included).
+pub fn check_environment(env: &Draft) -> Vec<Violation> {
+    let mut s = Sink::new(&env.name);
     identity::check_identity(&mut s, env);
     names::check_names(&mut s, env);
     network::check_network(&mut s, env);
@@ -245,4 +286,34 @@ pub fn check_environment(env: &Environment) -> Vec<Violation> {
     deployment::check_deployment(&mut s, env);
     backend::check_backend(&mut s, env);
     s.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("t2.mirco", "t2.micro"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+    }
+
+    #[test]
+    fn the_fix_suggests_only_a_close_name() {
+        let options = ["GLACIER", "GLACIER_IR", "DEEP_ARCHIVE"];
+        assert_eq!(
+            fix_for_unknown("GLACIR", &options),
+            "did you mean `GLACIER`?"
+        );
+        assert_eq!(
+            fix_for_unknown("glacier", &options),
+            "did you mean `GLACIER`?"
+        );
+        assert_eq!(
+            fix_for_unknown("COLD", &options),
+            "use one of GLACIER, GLACIER_IR, DEEP_ARCHIVE"
+        );
+    }
 }

@@ -1,9 +1,9 @@
 //! Alarm actions and log retention.
 
 use super::{check_log_retention, Sink, ALARM_ACTION};
-use crate::model::{Environment, NameKind};
+use crate::model::{Draft, NameKind};
 
-pub(super) fn check_monitoring(s: &mut Sink, env: &Environment) {
+pub(super) fn check_monitoring(s: &mut Sink, env: &Draft) {
     check_log_retention(
         s,
         "monitoring.log_retention_days",

@@ -6,7 +6,7 @@ use super::{
     NAME_QUEUE, NAME_ROLE, NAME_SECURITY_GROUP, NAME_TABLE, NAME_TAG, NAME_TARGET_GROUP,
     NAME_TOPIC, NAME_TRAIL,
 };
-use crate::model::{Environment, NameKind};
+use crate::model::{Draft, NameKind};
 
 fn iam_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
@@ -164,7 +164,7 @@ impl NameKind {
 }
 
 /// Every derived name follows its kind's rule.
-pub(super) fn check_names(s: &mut Sink, env: &Environment) {
+pub(super) fn check_names(s: &mut Sink, env: &Draft) {
     for (kind, path, name) in env.names.all() {
         if let Some(problem) = kind.problem(name) {
             s.add(

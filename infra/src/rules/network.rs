@@ -1,7 +1,7 @@
 //! The VPC, its subnets and availability zones.
 
 use super::{Sink, ALB_TWO_AZS, AZ_IN_REGION, CIDR, SUBNET_IN_VPC, SUBNET_OVERLAP, SUBNET_PER_AZ};
-use crate::model::Environment;
+use crate::model::Draft;
 use std::fmt;
 
 /// An IPv4 CIDR block.
@@ -70,7 +70,7 @@ impl fmt::Display for Cidr {
     }
 }
 
-pub(super) fn check_network(s: &mut Sink, env: &Environment) {
+pub(super) fn check_network(s: &mut Sink, env: &Draft) {
     let vpc = vpc_cidr(s, "network.vpc_cidr", &env.network.vpc_cidr);
     check_subnets(s, env, vpc);
     check_zones(s, env);
@@ -103,7 +103,7 @@ fn vpc_cidr(s: &mut Sink, path: &str, v: &str) -> Option<Cidr> {
     }
 }
 
-fn check_subnets(s: &mut Sink, env: &Environment, vpc: Option<Cidr>) {
+fn check_subnets(s: &mut Sink, env: &Draft, vpc: Option<Cidr>) {
     let n = &env.network;
     let mut subnets: Vec<(usize, Cidr)> = Vec::new();
     for (i, v) in n.subnet_cidrs.iter().enumerate() {
@@ -133,7 +133,7 @@ fn check_subnets(s: &mut Sink, env: &Environment, vpc: Option<Cidr>) {
     }
 }
 
-fn check_zones(s: &mut Sink, env: &Environment) {
+fn check_zones(s: &mut Sink, env: &Draft) {
     let n = &env.network;
     for (i, az) in n.availability_zones.iter().enumerate() {
         let ok = az

@@ -1,41 +1,40 @@
 //! The data bucket's lifecycle and tiering, and the log bucket's expiry.
 
 use super::{
-    Sink, EXPIRATION_DAYS, LIFECYCLE_ENABLED, LIFECYCLE_IA_MIN_DAYS, LIFECYCLE_IA_STAY,
-    LIFECYCLE_ORDER, LIFECYCLE_STORAGE_CLASS, TIERING_DAYS,
+    fix_for_unknown, Sink, EXPIRATION_DAYS, LIFECYCLE_ENABLED, LIFECYCLE_IA_MIN_DAYS,
+    LIFECYCLE_IA_STAY, LIFECYCLE_ORDER, LIFECYCLE_STORAGE_CLASS, TIERING_DAYS,
 };
-use crate::model::{Environment, Transition};
+use crate::model::{Draft, StorageClass, Transition};
 
-/// Storage classes in the order S3 lets objects move down ("the waterfall").
-const WATERFALL: [&str; 6] = [
-    "STANDARD_IA",
-    "INTELLIGENT_TIERING",
-    "ONEZONE_IA",
-    "GLACIER_IR",
-    "GLACIER",
-    "DEEP_ARCHIVE",
-];
-
-fn is_ia(class: &str) -> bool {
-    class == "STANDARD_IA" || class == "ONEZONE_IA"
+/// The data bucket's lifecycle with its storage classes looked up, or a violation for each
+/// name that is no storage class (with the nearest one).
+fn lifecycle_classes(s: &mut Sink, list: &[Transition<String>]) -> Option<Vec<Transition>> {
+    let names = StorageClass::ALL.map(StorageClass::as_str);
+    let mut known = Vec::new();
+    for (i, t) in list.iter().enumerate() {
+        match StorageClass::parse(&t.storage_class) {
+            Some(storage_class) => known.push(Transition {
+                days: t.days,
+                storage_class,
+            }),
+            None => s.add(
+                LIFECYCLE_STORAGE_CLASS,
+                format!("s3.data.lifecycle[{i}]"),
+                &t.storage_class,
+                "is not a storage class lifecycle rules can transition to",
+                fix_for_unknown(&t.storage_class, &names),
+            ),
+        }
+    }
+    (known.len() == list.len()).then_some(known)
 }
 
 /// Check a list of lifecycle transitions as S3 applies them.
-pub(crate) fn check_lifecycle(s: &mut Sink, path: &str, list: &[Transition]) {
-    let mut prev: Option<(&Transition, usize)> = None;
+fn check_lifecycle(s: &mut Sink, path: &str, list: &[Transition]) {
+    let mut prev: Option<&Transition> = None;
     for (i, t) in list.iter().enumerate() {
         let at = format!("{path}[{i}]");
-        let Some(rank) = WATERFALL.iter().position(|c| *c == t.storage_class) else {
-            s.add(
-                LIFECYCLE_STORAGE_CLASS,
-                &at,
-                &t.storage_class,
-                "is not a storage class lifecycle rules can transition to",
-                format!("use one of {}", WATERFALL.join(", ")),
-            );
-            continue;
-        };
-        if is_ia(&t.storage_class) && t.days < 30 {
+        if t.storage_class.is_infrequent_access() && t.days < 30 {
             s.add(
                 LIFECYCLE_IA_MIN_DAYS,
                 &at,
@@ -47,8 +46,8 @@ pub(crate) fn check_lifecycle(s: &mut Sink, path: &str, list: &[Transition]) {
                 "set days to 30 or more",
             );
         }
-        if let Some((p, prank)) = prev {
-            if rank <= prank || t.days <= p.days {
+        if let Some(p) = prev {
+            if t.storage_class <= p.storage_class || t.days <= p.days {
                 s.add(
                     LIFECYCLE_ORDER,
                     &at,
@@ -59,7 +58,7 @@ pub(crate) fn check_lifecycle(s: &mut Sink, path: &str, list: &[Transition]) {
                     ),
                     "order transitions by days, each to a colder storage class",
                 );
-            } else if is_ia(&p.storage_class) && t.days < p.days + 30 {
+            } else if p.storage_class.is_infrequent_access() && t.days < p.days + 30 {
                 s.add(
                     LIFECYCLE_IA_STAY,
                     &at,
@@ -72,13 +71,16 @@ pub(crate) fn check_lifecycle(s: &mut Sink, path: &str, list: &[Transition]) {
                 );
             }
         }
-        prev = Some((t, rank));
+        prev = Some(t);
     }
 }
 
-pub(super) fn check_s3(s: &mut Sink, env: &Environment) {
+pub(super) fn check_s3(s: &mut Sink, env: &Draft) {
     let d = &env.s3.data;
-    check_lifecycle(s, "s3.data.lifecycle", &d.lifecycle);
+    // The order of the transitions is checked once every storage class is known.
+    if let Some(lifecycle) = lifecycle_classes(s, &d.lifecycle) {
+        check_lifecycle(s, "s3.data.lifecycle", &lifecycle);
+    }
     if d.lifecycle_enabled == d.lifecycle.is_empty() {
         s.add(
             LIFECYCLE_ENABLED,

@@ -4,9 +4,9 @@ use super::{
     check_log_retention, check_range, Sink, SQS_ALARM_AGE, SQS_DLQ_RETENTION, SQS_MAX_RECEIVE,
     SQS_MESSAGE_SIZE, SQS_RETENTION, SQS_VISIBILITY, SQS_WAIT,
 };
-use crate::model::Environment;
+use crate::model::Draft;
 
-pub(super) fn check_sqs(s: &mut Sink, env: &Environment) {
+pub(super) fn check_sqs(s: &mut Sink, env: &Draft) {
     let q = &env.sqs;
     // (rule, path, value, min, max, unit): the ranges the SQS API accepts.
     #[rustfmt::skip]

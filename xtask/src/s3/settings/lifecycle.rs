@@ -12,7 +12,7 @@ use aws_sdk_s3::Client;
 use infra::expect::{self, Bucket, Lifecycle};
 
 /// The lifecycle the enabled rules of a bucket apply, merged.
-fn lifecycle_of(rules: &[LifecycleRule]) -> Lifecycle {
+fn lifecycle_of(rules: &[LifecycleRule]) -> Lifecycle<String> {
     let mut l = Lifecycle::default();
     for r in rules
         .iter()
