@@ -157,27 +157,38 @@ pub fn access_log_prefix(source_bucket: &str) -> String {
     format!("s3/{source_bucket}/")
 }
 
-/// The bucket policy of `spec`: deny every request not made over TLS and, for a log bucket,
-/// let S3 server access logging and the environment's CloudTrail deliver.
+/// The bucket policy of `spec`, the one definition of it: Terraform receives it for the data
+/// and log buckets (`render`), `setup-backend` writes it to the state bucket, and the live checks
+/// compare against it. A TLS-only bucket denies every request not made over TLS; a log bucket
+/// lets S3 server access logging (of its source buckets, in this account) and the
+/// environment's CloudTrail deliver. A bucket with neither has no statement.
 pub fn bucket_policy(spec: &Bucket) -> Value {
     let arn = format!("arn:aws:s3:::{}", spec.name);
-    let mut statements = vec![json!({
-        "Sid": TLS_DENY_SID,
-        "Effect": "Deny",
-        // `{"AWS": "*"}` is `*` for IAM; the emulator only parses the object form.
-        "Principal": {"AWS": "*"},
-        "Action": "s3:*",
-        "Resource": [arn, format!("{arn}/*")],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    })];
-    for source in &spec.log_sources {
+    let account = || json!({"aws:SourceAccount": spec.account_id});
+    let mut statements = Vec::new();
+    if spec.tls_only {
         statements.push(json!({
-            "Sid": format!("S3ServerAccessLogs{}", statements.len()),
+            "Sid": TLS_DENY_SID,
+            "Effect": "Deny",
+            // `{"AWS": "*"}` is `*` for IAM; the emulator only parses the object form.
+            "Principal": {"AWS": "*"},
+            "Action": "s3:*",
+            "Resource": [arn, format!("{arn}/*")],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }));
+    }
+    for (i, source) in spec.log_sources.iter().enumerate() {
+        statements.push(json!({
+            "Sid": if i == 0 { "S3ServerAccessLogs".to_string() } else { format!("S3ServerAccessLogs{i}") },
             "Effect": "Allow",
             "Principal": {"Service": "logging.s3.amazonaws.com"},
             "Action": "s3:PutObject",
+            // One Resource string: the shape the emulator's PutBucketLogging check accepts.
             "Resource": format!("{arn}/{}*", access_log_prefix(source)),
-            "Condition": {"StringEquals": {"aws:SourceAccount": spec.account_id}},
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": format!("arn:aws:s3:::{source}")},
+                "StringEquals": account(),
+            },
         }));
     }
     if spec.cloudtrail_delivery {
@@ -187,6 +198,7 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:GetBucketAcl",
             "Resource": arn,
+            "Condition": {"StringEquals": account()},
         }));
         statements.push(json!({
             "Sid": "CloudTrailWrite",
@@ -194,7 +206,10 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:PutObject",
             "Resource": format!("{arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{}/*", spec.account_id),
-            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+            "Condition": {"StringEquals": {
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "aws:SourceAccount": spec.account_id,
+            }},
         }));
     }
     json!({"Version": "2012-10-17", "Statement": statements})

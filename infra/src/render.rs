@@ -3,6 +3,7 @@
 //! are sorted, lists keep the model's order.
 
 use crate::documents::team_policy_document;
+use crate::expect;
 use crate::model::{Environment, Role};
 use serde_json::{json, Map, Value};
 
@@ -154,6 +155,30 @@ fn iam(env: &Environment) -> Value {
     })
 }
 
+/// The s3 module's `bucket_policies` input: for the buckets it manages (`data`, `log`), the
+/// policy [`expect::bucket_policy`] builds for `buckets`' spec, as JSON text (sorted keys),
+/// or null for a bucket without statements. The emulator override passes the same function's
+/// policies without the TLS deny.
+pub fn bucket_policies(buckets: &[expect::Bucket]) -> Value {
+    let policies: Map<String, Value> = buckets
+        .iter()
+        .filter_map(|b| {
+            let key = match b.purpose {
+                "data" => "data",
+                "logs" => "log",
+                _ => return None,
+            };
+            let policy = expect::bucket_policy(b);
+            let empty = policy["Statement"].as_array().is_none_or(Vec::is_empty);
+            Some((
+                key.to_string(),
+                (!empty).then(|| json!(policy.to_string())).into(),
+            ))
+        })
+        .collect();
+    Value::Object(policies)
+}
+
 fn s3(env: &Environment) -> Value {
     let d = &env.s3.data;
     json!({
@@ -171,6 +196,7 @@ fn s3(env: &Environment) -> Value {
         "log_retention_days": env.s3.log_retention_days,
         // The log bucket always holds logs; only unprotected environments may be destroyed.
         "force_destroy": !env.protected,
+        "bucket_policies": bucket_policies(&expect::buckets(env)),
     })
 }
 
@@ -234,8 +260,9 @@ fn monitoring(env: &Environment) -> Value {
     })
 }
 
-/// The Terraform root of an environment.
-pub fn root(env: &Environment) -> Value {
+/// The `backend "s3"` block of an environment's root: its one definition (the emulator override
+/// extends it with its endpoints).
+pub fn backend(env: &Environment) -> Map<String, Value> {
     let b = &env.backend;
     let mut backend = Map::new();
     backend.insert("bucket".into(), json!(env.names.state_bucket));
@@ -246,6 +273,11 @@ pub fn root(env: &Environment) -> Value {
     for (k, v) in &b.extra {
         backend.insert(k.clone(), json!(v));
     }
+    backend
+}
+
+/// The Terraform root of an environment.
+pub fn root(env: &Environment) -> Value {
     let mut provider = json!({
         "region": env.region,
         "allowed_account_ids": [env.account_id],
@@ -270,7 +302,7 @@ pub fn root(env: &Environment) -> Value {
         "terraform": {
             "required_version": TERRAFORM_VERSION,
             "required_providers": {"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}},
-            "backend": {"s3": backend},
+            "backend": {"s3": backend(env)},
         },
         "provider": {"aws": provider},
         "module": modules(env),
@@ -302,4 +334,58 @@ fn readme(env: &Environment) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_bucket_policy_in_the_root_is_the_expected_one() {
+        for env in crate::validate(crate::environments::all()).environments {
+            let rendered = &root(&env)["module"]["s3"]["bucket_policies"];
+            let specs = expect::buckets(&env);
+            for (key, purpose) in [("data", "data"), ("log", "logs")] {
+                let spec = specs.iter().find(|b| b.purpose == purpose).unwrap();
+                let text = rendered[key].as_str().unwrap_or_else(|| {
+                    panic!("{}: no `{key}` policy in {rendered}", env.name);
+                });
+                let policy: Value = serde_json::from_str(text).unwrap();
+                assert_eq!(policy, expect::bucket_policy(spec), "{} {key}", env.name);
+                assert!(expect::denies_insecure_transport(&policy, &spec.name));
+            }
+            let logs = specs.iter().find(|b| b.purpose == "logs").unwrap();
+            let log_policy: Value =
+                serde_json::from_str(rendered["log"].as_str().unwrap()).unwrap();
+            assert!(expect::allows_log_delivery(
+                &log_policy,
+                &logs.name,
+                &env.names.data_bucket
+            ));
+        }
+    }
+
+    #[test]
+    fn without_the_tls_deny_a_bucket_with_no_other_statement_has_no_policy() {
+        let env = crate::environments::staging().build().unwrap();
+        let buckets: Vec<expect::Bucket> = expect::buckets(&env)
+            .into_iter()
+            .map(|b| expect::Bucket {
+                tls_only: false,
+                ..b
+            })
+            .collect();
+        let policies = bucket_policies(&buckets);
+        assert_eq!(policies["data"], Value::Null);
+        let log: Value = serde_json::from_str(policies["log"].as_str().unwrap()).unwrap();
+        assert!(!expect::denies_insecure_transport(
+            &log,
+            &env.names.log_bucket
+        ));
+        assert!(expect::allows_log_delivery(
+            &log,
+            &env.names.log_bucket,
+            &env.names.data_bucket
+        ));
+    }
 }

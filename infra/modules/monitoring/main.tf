@@ -127,7 +127,7 @@ resource "aws_cloudtrail" "this" {
 
   name                          = var.trail_name
   s3_bucket_name                = var.trail_bucket_name
-  s3_key_prefix                 = "cloudtrail" # the prefix the s3 module's log bucket policy grants
+  s3_key_prefix                 = "cloudtrail" # the prefix the log bucket policy grants (infra/src/expect.rs CLOUDTRAIL_PREFIX)
   is_multi_region_trail         = false
   include_global_service_events = true
   enable_log_file_validation    = true

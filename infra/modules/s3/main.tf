@@ -1,85 +1,21 @@
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
 locals {
   buckets = {
     data = var.data_bucket_name
     log  = var.log_bucket_name
   }
 
-  account_id = data.aws_caller_identity.current.account_id
-  arn_prefix = "arn:${data.aws_partition.current.partition}:s3:::"
-
   # Id of the lifecycle rules and of the Intelligent-Tiering configuration (the same id the
   # xtask backend setup uses).
   rule_id = "mht-managed"
 
-  # Server access logs of the data bucket land under s3/<data bucket>/ in the log bucket.
+  # Server access logs of the data bucket land under s3/<data bucket>/ in the log bucket (the
+  # prefix the log bucket's policy grants, infra/src/expect.rs).
   access_log_prefix = "s3/${var.data_bucket_name}/"
 
-  # Key prefix of the CloudTrail trail in the log bucket; the monitoring module's trail uses
-  # the same prefix.
-  cloudtrail_prefix = "cloudtrail"
-
-  # `{"AWS": "*"}` is the same as `"*"` for IAM; the emulator's PutBucketLogging check only
-  # parses the object form.
-  deny_insecure_transport = {
-    for key, name in local.buckets : key => {
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = { AWS = "*" }
-      Action    = "s3:*"
-      Resource  = ["${local.arn_prefix}${name}", "${local.arn_prefix}${name}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }
-  }
-
-  bucket_statements = {
-    data = var.deny_insecure_transport ? [local.deny_insecure_transport["data"]] : []
-    log = concat(var.deny_insecure_transport ? [local.deny_insecure_transport["log"]] : [], [
-      {
-        # Single-valued Resource: the shape the emulator's PutBucketLogging check accepts.
-        Sid       = "S3ServerAccessLogs"
-        Effect    = "Allow"
-        Principal = { Service = "logging.s3.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.access_log_prefix}*"
-        Condition = {
-          ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}${var.data_bucket_name}" }
-          StringEquals = { "aws:SourceAccount" = local.account_id }
-        }
-      },
-      {
-        Sid       = "CloudTrailAclCheck"
-        Effect    = "Allow"
-        Principal = { Service = "cloudtrail.amazonaws.com" }
-        Action    = "s3:GetBucketAcl"
-        Resource  = "${local.arn_prefix}${var.log_bucket_name}"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-      },
-      {
-        Sid       = "CloudTrailWrite"
-        Effect    = "Allow"
-        Principal = { Service = "cloudtrail.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${local.arn_prefix}${var.log_bucket_name}/${local.cloudtrail_prefix}/AWSLogs/${local.account_id}/*"
-        Condition = {
-          StringEquals = {
-            "s3:x-amz-acl"      = "bucket-owner-full-control"
-            "aws:SourceAccount" = local.account_id
-          }
-        }
-      },
-    ])
-  }
-
-  # A bucket without statements gets no policy.
+  # The policies come rendered from the model (infra/src/expect.rs, `bucket_policy`); a bucket
+  # whose policy is null gets none.
   bucket_policies = {
-    for key, statements in local.bucket_statements : key => {
-      Version   = "2012-10-17"
-      Statement = statements
-    } if length(statements) > 0
+    for key, policy in var.bucket_policies : key => policy if policy != null
   }
 }
 
@@ -139,7 +75,7 @@ resource "aws_s3_bucket_policy" "this" {
   for_each = local.bucket_policies
 
   bucket = aws_s3_bucket.this[each.key].id
-  policy = jsonencode(each.value)
+  policy = each.value
 
   # A policy is rejected while the public access block is being applied.
   depends_on = [aws_s3_bucket_public_access_block.this]

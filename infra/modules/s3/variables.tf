@@ -50,8 +50,7 @@ variable "force_destroy" {
   default     = false
 }
 
-variable "deny_insecure_transport" {
-  description = "Bucket policies deny requests not made over TLS; false only on emulators that ignore policy conditions"
-  type        = bool
-  default     = true
+variable "bucket_policies" {
+  description = "Bucket policy JSON of the data and log buckets, rendered from the model (infra/src/expect.rs); null for no policy"
+  type        = object({ data = string, log = string })
 }
