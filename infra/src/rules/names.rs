@@ -66,7 +66,9 @@ pub fn bucket_name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// The kinds are model data ([`crate::model::NameKind`]); their naming rules live here.
 impl NameKind {
+    /// The rule names of this kind follow.
     pub fn rule(self) -> Rule {
         match self {
             NameKind::Bucket => NAME_BUCKET,
