@@ -43,11 +43,10 @@ pub fn install() {
 /// While one lives, signals are counted instead of ending the tool.
 pub struct Guard(());
 
-impl Guard {
-    pub fn new() -> Guard {
-        GUARDS.fetch_add(1, Ordering::SeqCst);
-        Guard(())
-    }
+/// Count signals instead of ending the tool until the returned guard is dropped.
+pub fn guard() -> Guard {
+    GUARDS.fetch_add(1, Ordering::SeqCst);
+    Guard(())
 }
 
 impl Drop for Guard {

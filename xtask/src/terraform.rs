@@ -389,7 +389,7 @@ impl Run {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .and_then(|child| {
-                let _interrupts = crate::interrupt::Guard::new();
+                let _interrupts = crate::interrupt::guard();
                 let _forward = crate::interrupt::forward_to(child.id());
                 child.wait_with_output()
             });
@@ -519,7 +519,7 @@ impl Run {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .context("cannot run `terraform apply`")?;
-        let _interrupts = crate::interrupt::Guard::new();
+        let _interrupts = crate::interrupt::guard();
         let _forward = crate::interrupt::forward_to(child.id());
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(

@@ -44,6 +44,20 @@ fn each_mistake_fails_validate_with_path_and_fix() {
         ),
         (
             envs,
+            "c.instance_type = \"t2.micro\".into();",
+            "c.instance_type = \"t2.mirco\".into();",
+            "staging.compute.instance_type",
+            "did you mean `t2.micro`?",
+        ),
+        (
+            envs,
+            "(60, \"GLACIER\")",
+            "(60, \"GLACIR\")",
+            "staging.s3.data.lifecycle[1]",
+            "did you mean `GLACIER`?",
+        ),
+        (
+            envs,
             ".sqs(|q| q.log_retention_days = 7)",
             ".sqs(|q| q.log_retention_days = 10)",
             "staging.sqs.log_retention_days",

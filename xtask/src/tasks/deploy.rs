@@ -208,7 +208,7 @@ impl Deploy {
         // Guards: all before Terraform changes anything; refusals are not deployments.
         self.guard(p, &env, &aws, &mut record)?;
         // From here an interrupt stops Terraform gracefully and is recorded.
-        let _interrupts = interrupt::Guard::new();
+        let _interrupts = interrupt::guard();
         let result = self.deploy(p, &env, &aws, &mut record);
         record.finished_at = git::utc_now();
         record.result = match &result {
@@ -273,6 +273,25 @@ impl Deploy {
         Ok(())
     }
 
+    /// `--yes`, else the confirmation typed (the name of a protected environment, else `yes`);
+    /// Ctrl-C at the prompt ends the tool: nothing is applied or held.
+    fn confirm(&self, env: &Environment) -> bool {
+        if self.yes {
+            return true;
+        }
+        let (prompt, expected) = if env.protected {
+            let prompt = format!(
+                "type `{}` to apply these changes to this protected environment: ",
+                env.name
+            );
+            (prompt, env.name.as_str())
+        } else {
+            let prompt = format!("apply these changes to `{}`? type `yes`: ", env.name);
+            (prompt, "yes")
+        };
+        interrupt::unguarded(|| confirmed(&prompt, expected))
+    }
+
     /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
     fn deploy(
         &self,
@@ -295,26 +314,7 @@ impl Deploy {
         let outcome = if s.is_empty() {
             Outcome::NoChanges
         } else {
-            let ok = if self.yes {
-                true
-            } else if env.protected {
-                interrupt::unguarded(|| {
-                    confirmed(
-                        &format!(
-                            "type `{}` to apply these changes to this protected environment: ",
-                            env.name
-                        ),
-                        &env.name,
-                    )
-                })
-            } else {
-                interrupt::unguarded(|| {
-                    confirmed(
-                        &format!("apply these changes to `{}`? type `yes`: ", env.name),
-                        "yes",
-                    )
-                })
-            };
+            let ok = self.confirm(env);
             if !ok {
                 bail!("not confirmed: nothing applied to `{}`", env.name);
             }
@@ -379,7 +379,7 @@ impl Destroy {
             bail!("not confirmed: nothing destroyed");
         }
         let (start, started_at) = (Instant::now(), git::utc_now());
-        let _interrupts = interrupt::Guard::new();
+        let _interrupts = interrupt::guard();
         let result = run.must(&[
             "destroy",
             "-auto-approve",
