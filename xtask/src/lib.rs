@@ -6,6 +6,7 @@ pub mod aws;
 pub mod backend;
 pub mod generated;
 pub mod git;
+pub mod interrupt;
 pub mod live;
 pub mod local;
 pub mod planning;
@@ -107,6 +108,9 @@ pub fn run() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if e.is::<interrupt::Interrupted>() {
+                return ExitCode::from(interrupt::EXIT_CODE);
+            }
             ExitCode::FAILURE
         }
     }
