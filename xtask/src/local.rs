@@ -280,9 +280,13 @@ pub fn state(p: &Project) -> Result<State> {
             return Ok(State::Stale(Stale { record, found }));
         }
     };
-    let found = if !has_proc() {
-        // No way to identify the process: the old behaviour, an answer on the port.
-        if record.emulator().healthy() {
+    // `kill 0` signals the whole group and `kill -1` everything: such a pid is never ours.
+    let found = if record.pid == 0 || i32::try_from(record.pid).is_err() {
+        Found::Nothing
+    } else if !has_proc() {
+        // No way to identify the process: the old behaviour, an answer on the port (init
+        // excepted: the emulator is a child of this tool).
+        if record.pid > 1 && record.emulator().healthy() {
             return Ok(State::Ours(record.emulator()));
         }
         Found::Nothing
