@@ -1,36 +1,50 @@
-//! Ctrl-C (SIGINT) and SIGTERM. Outside a [`Guard`] the tool stops at once with exit code 130,
-//! as a command-line tool does. Inside one — while Terraform runs against a state it may hold
-//! locked — a signal is only counted: [`forward_to`] passes each one to the Terraform process
+//! Ctrl-C (SIGINT), SIGTERM and SIGHUP. Outside a [`Guard`] the tool stops at once with exit
+//! code 130, as a command-line tool does. While a guard lives — Terraform running against a state
+//! it may hold locked, the emulator starting — a signal is only counted: waits poll [`check`] or
+//! [`sleep`] and undo what they started; [`forward_to`] passes each signal to a Terraform process
 //! group (which runs apart from the tool's, so a terminal's Ctrl-C reaches Terraform once,
-//! through the tool), and the guarded work checks [`interrupted`] and ends with exit 130.
+//! through the tool); `run` ends an interrupted command with [`EXIT_CODE`].
 //!
 //! Terraform's own convention applies: a first interrupt makes it stop gracefully (operations in
-//! flight finish, the state is written, the lock released); a second stops it at once.
+//! flight finish, the state is written, the lock released); a second stops it at once. A signal
+//! the process inherited as ignored (`nohup`) stays ignored.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 static GUARDS: AtomicUsize = AtomicUsize::new(0);
+/// The first signal counted (0: none).
+static FIRST: AtomicUsize = AtomicUsize::new(0);
 
 /// The exit code of an interrupted run (128 + SIGINT), as shells report it.
 pub const EXIT_CODE: u8 = 130;
 
-extern "C" fn on_signal(_: libc::c_int) {
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+extern "C" fn on_signal(signal: libc::c_int) {
     // Only async-signal-safe calls here: atomics and _exit.
     if GUARDS.load(Ordering::SeqCst) == 0 {
         unsafe { libc::_exit(EXIT_CODE.into()) }
     }
+    let _ = FIRST.compare_exchange(0, signal as usize, Ordering::SeqCst, Ordering::SeqCst);
     COUNT.fetch_add(1, Ordering::SeqCst);
 }
 
-/// Handle SIGINT and SIGTERM from now on (once, at start).
+/// Handle the signals from now on (once, at start), except those inherited as ignored.
 pub fn install() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    for signal in SIGNALS {
         // SAFETY: `on_signal` only touches atomics and calls `_exit`, both async-signal-safe;
-        // SA_RESTART keeps interrupted system calls going, so only the counter changes.
+        // SA_RESTART keeps interrupted system calls going, so only the counter changes. The
+        // query of the old action changes nothing.
         unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_IGN
+            {
+                continue;
+            }
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
             action.sa_flags = libc::SA_RESTART;
@@ -41,9 +55,10 @@ pub fn install() {
 }
 
 /// While one lives, signals are counted instead of ending the tool.
+#[must_use = "signals are only counted while the guard lives"]
 pub struct Guard(());
 
-/// Count signals instead of ending the tool until the returned guard is dropped.
+/// Count signals instead of ending the tool until the returned guard is dropped; nests.
 pub fn guard() -> Guard {
     GUARDS.fetch_add(1, Ordering::SeqCst);
     Guard(())
@@ -69,12 +84,53 @@ pub fn count() -> usize {
     COUNT.load(Ordering::SeqCst)
 }
 
+/// Whether a signal came in: the whole command is to stop.
 pub fn interrupted() -> bool {
     count() > 0
 }
 
-/// Passes every signal counted from now on to the process group `pgid` (SIGINT), saying what
-/// each one does; stops when dropped.
+/// A signal came in during a guarded wait; the error that stops the command with [`EXIT_CODE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match FIRST.load(Ordering::SeqCst) as libc::c_int {
+            libc::SIGINT => " by SIGINT",
+            libc::SIGTERM => " by SIGTERM",
+            libc::SIGHUP => " by SIGHUP",
+            _ => "",
+        };
+        write!(f, "interrupted{name}")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// `Err` once a signal came in.
+pub fn check() -> Result<(), Interrupted> {
+    if interrupted() {
+        Err(Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+/// Sleep for `d`, returning early with `Err` when a signal comes in.
+pub fn sleep(d: Duration) -> Result<(), Interrupted> {
+    let end = Instant::now() + d;
+    loop {
+        check()?;
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(Duration::from_millis(20)));
+    }
+}
+
+/// Passes every signal counted from now on to a process group (SIGINT), saying what each one
+/// does; stops when dropped.
 pub struct Forwarder {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
