@@ -80,6 +80,17 @@ pub struct Bucket {
     pub tags: Vec<(String, String)>,
 }
 
+impl Bucket {
+    /// The bucket as an emulator that ignores policy conditions must get it: without the
+    /// TLS-only deny, which it would apply to every request (Terraform's state writes included).
+    pub fn on_emulator(&self) -> Self {
+        Bucket {
+            tls_only: false,
+            ..self.clone()
+        }
+    }
+}
+
 /// Id of the lifecycle rule and of the intelligent-tiering configuration this tool writes.
 pub const RULE_ID: &str = "mht-managed";
 

@@ -93,6 +93,29 @@ print(json.dumps(out))
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Every bucket policy Terraform applied (and `setup-backend` wrote, for the state bucket) is
+/// exactly the one document the model defines, as the emulator gets it.
+fn bucket_policies_are_the_models(endpoint: &str, name: &str) {
+    let e = env(name);
+    let aws = Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    for spec in infra::expect::buckets(&e) {
+        let expected = infra::expect::bucket_policy(&spec.on_emulator());
+        let live = aws
+            .block_on(aws.s3().get_bucket_policy().bucket(&spec.name).send())
+            .map(|r| serde_json::from_str::<serde_json::Value>(r.policy().unwrap()).unwrap());
+        match live {
+            Ok(live) => assert_eq!(live, expected, "{}", spec.name),
+            // No statements, no policy (the state and data buckets on the emulator).
+            Err(_) => assert_eq!(
+                expected["Statement"],
+                serde_json::json!([]),
+                "{}",
+                spec.name
+            ),
+        }
+    }
+}
+
 fn live_checks_pass(endpoint: &str, name: &str) {
     for task in ["test-s3", "test-sqs"] {
         xtask_local(endpoint, &[task, name]).expect(0);
@@ -198,6 +221,7 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
     // Encryption, lifecycle, logging, redrive and alarms on the right topic: the live checks.
     for name in names {
         live_checks_pass(&ep, name);
+        bucket_policies_are_the_models(&ep, name);
     }
 
     // Nothing is shared: no managed resource of one root is a managed resource of the other.

@@ -84,15 +84,13 @@ pub fn describe(spec: &Bucket) -> String {
 }
 
 pub async fn fix(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<()> {
-    let mut policy = expect::bucket_policy(spec);
-    if aws.local {
-        // See NO_CONDITIONS: the emulator would apply the TLS deny to every request.
-        if let Some(list) = policy["Statement"].as_array_mut() {
-            list.retain(|s| s["Sid"] != expect::TLS_DENY_SID);
-            if list.is_empty() {
-                return Ok(());
-            }
-        }
+    // See NO_CONDITIONS: the emulator would apply the TLS deny to every request.
+    let policy = match aws.local {
+        true => expect::bucket_policy(&spec.on_emulator()),
+        false => expect::bucket_policy(spec),
+    };
+    if policy["Statement"].as_array().is_none_or(Vec::is_empty) {
+        return Ok(());
     }
     s3.put_bucket_policy()
         .bucket(&spec.name)
