@@ -163,7 +163,7 @@ fn files(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> 
 fn adding_an_environment_is_one_function_then_render() {
     let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
     assert!(
-        readme.contains(QA),
+        readme.contains(QA.trim_end()),
         "README's `qa` example differs from support/qa.rs"
     );
     let copy = workspace_copy("qa");
