@@ -6,7 +6,7 @@ use support::{xtask, TempDir};
 
 #[test]
 fn local_emulator_lifecycle() {
-    let root = TempDir::new("emulator");
+    let root = TempDir::checkout("emulator");
     let r = Some(root.path());
     xtask(r, &[], &["local", "status"])
         .expect(3)
@@ -61,7 +61,7 @@ fn local_emulator_lifecycle() {
 
 #[test]
 fn missing_moto_says_how_to_install_it() {
-    let root = TempDir::new("nomoto");
+    let root = TempDir::checkout("nomoto");
     // A PATH without moto_server (but with `kill`).
     let out = xtask(
         Some(root.path()),
@@ -79,7 +79,7 @@ fn missing_moto_says_how_to_install_it() {
 
 #[test]
 fn a_stale_state_file_is_replaced() {
-    let root = TempDir::new("stale");
+    let root = TempDir::checkout("stale");
     let state = root.path().join(".mht/local.toml");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
     // A server that is gone (port 9 is never an emulator), then a broken file.
@@ -95,7 +95,7 @@ fn a_stale_state_file_is_replaced() {
 
 #[test]
 fn demo_reports_every_missing_prerequisite_before_any_work() {
-    let root = TempDir::new("demo");
+    let root = TempDir::checkout("demo");
     let start = std::time::Instant::now();
     // Neither terraform nor moto on PATH, and no git checkout at the root: all named at once.
     let out = xtask(Some(root.path()), &[("PATH", "/nonexistent")], &["demo"]);
@@ -118,6 +118,6 @@ fn bench_static_figures() {
         .contains("static validate (2 environments)")
         .contains("validate 100 generated environments");
     xtask(None, &[], &["bench", "--runs", "0"])
-        .expect(1)
-        .contains("--runs must be at least 1");
+        .expect(2)
+        .contains("0 is not in 1..=10000");
 }
