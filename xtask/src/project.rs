@@ -329,7 +329,11 @@ impl Project {
         self.check_known_from(name, None)
     }
 
-    /// [`check_known`](Self::check_known), naming where the name came from.
+    /// Check that a selected name is a defined environment, naming where the name came from.
+    pub fn check_selected(&self, selected: &Selected) -> Result<()> {
+        self.check_known_from(&selected.name, Some(selected.source))
+    }
+
     fn check_known_from(&self, name: &str, source: Option<Source>) -> Result<()> {
         let known = self.known();
         if known.iter().any(|k| k == name) {
@@ -442,7 +446,7 @@ impl Project {
                 },
             },
         };
-        self.check_known_from(&chosen.name, Some(chosen.source))?;
+        self.check_selected(&chosen)?;
         Ok(chosen)
     }
 }

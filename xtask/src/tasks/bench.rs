@@ -130,7 +130,9 @@ impl Bench {
             );
         }
         let (_, started) = local::ensure_running(p)?;
-        let lp = Project::at(p.root.clone()).with_flags(None, true);
+        let lp = Project::at(p.root.clone())
+            .with_flags(None, true)
+            .with_verbose(p.verbose);
         let name = lp.promotion_order().remove(0);
         let live = self.live_rows(&lp, &name);
         if started {

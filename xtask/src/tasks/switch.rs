@@ -25,7 +25,7 @@ impl Switch {
         let chosen = p.explicit(self.environment.as_deref())?;
         let name = match &chosen {
             Some(chosen) => {
-                p.check_known(chosen)?;
+                p.check_selected(chosen)?;
                 chosen.announce();
                 p.write_switched(chosen)?;
                 chosen.name.clone()
