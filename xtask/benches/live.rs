@@ -15,7 +15,8 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(10);
     let root = std::env::temp_dir().join(format!("mht-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&root).unwrap();
+    // A project root is a directory holding infra/.
+    std::fs::create_dir_all(root.join("infra")).unwrap();
     let project = xtask::project::Project::at(root.clone());
     let (emulator, _) = xtask::local::up(&project, None).expect("start moto");
     let endpoint = emulator.endpoint();

@@ -3,7 +3,7 @@
 //! are the same code; only the endpoint and credentials differ. One TLS stack: rustls + ring.
 
 use crate::local;
-use crate::project::Project;
+use crate::project::{shown, shown_at_most, Project};
 use anyhow::{anyhow, bail, Result};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -12,8 +12,15 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use infra::Environment;
+use std::error::Error as StdError;
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// How long a connection may take before the call fails.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a call may take, retries included.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Clients for one environment, and a description of where they point.
 pub struct Aws {
@@ -23,6 +30,12 @@ pub struct Aws {
     pub local: bool,
     /// The emulator's URL when `local`.
     pub endpoint: Option<String>,
+    /// Errors carry the SDK's whole error chain (`--verbose`).
+    pub verbose: bool,
+    region: String,
+    /// The profile the credentials come from, and why (`AWS_PROFILE`, or the environment's
+    /// declared `profile`); named when no credentials can be loaded.
+    profile: Option<(String, String)>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -35,7 +48,9 @@ impl Aws {
         } else {
             None
         };
-        Aws::with_endpoint(env, endpoint)
+        let mut aws = Aws::with_endpoint(env, endpoint)?;
+        aws.verbose = p.verbose;
+        Ok(aws)
     }
 
     /// Connect for `env` with an explicit emulator endpoint (`None`: real AWS).
@@ -48,15 +63,16 @@ impl Aws {
             .build_https();
         // Fail fast: an unreachable endpoint is reported within seconds, not minutes.
         let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .operation_attempt_timeout(Duration::from_secs(4))
-            .operation_timeout(Duration::from_secs(8))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(OPERATION_TIMEOUT / 2)
+            .operation_timeout(OPERATION_TIMEOUT)
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(env.region.clone()))
             .http_client(http)
             .timeout_config(timeouts)
             .retry_config(RetryConfig::standard().with_max_attempts(2));
+        let mut profile = None;
         let target = match &endpoint {
             Some(url) => {
                 loader = loader.endpoint_url(url).credentials_provider(
@@ -65,8 +81,16 @@ impl Aws {
                 format!("the local emulator at {url}")
             }
             None => {
-                if let (Some(profile), None) = (&env.profile, std::env::var_os("AWS_PROFILE")) {
-                    loader = loader.profile_name(profile);
+                match (&env.profile, std::env::var("AWS_PROFILE")) {
+                    (_, Ok(named)) if !named.is_empty() => {
+                        profile = Some((named, "AWS_PROFILE".to_string()));
+                    }
+                    (Some(declared), Err(std::env::VarError::NotPresent)) => {
+                        loader = loader.profile_name(declared);
+                        let why = format!("declared by `{}`", env.name);
+                        profile = Some((declared.clone(), why));
+                    }
+                    _ => {}
                 }
                 match std::env::var("AWS_ENDPOINT_URL") {
                     Ok(url) if !url.is_empty() => format!("{url} (AWS_ENDPOINT_URL)"),
@@ -80,6 +104,9 @@ impl Aws {
             target,
             local: endpoint.is_some(),
             endpoint,
+            verbose: false,
+            region: env.region.clone(),
+            profile,
             runtime,
         })
     }
@@ -127,54 +154,281 @@ impl Aws {
         Ok(arn)
     }
 
-    /// A clear error for a failed call: unreachable endpoint, access denied, or the service's
-    /// own code and message.
+    /// A clear error for a failed call: no credentials (naming the profile and the files
+    /// searched), an unreachable endpoint (its address and why: refused, timed out, no such
+    /// host), an endpoint that is not AWS, access denied, or the service's own code and message.
+    /// The SDK's error chain with its debug output is added only with `--verbose`.
     pub fn error<E>(&self, call: &str, err: SdkError<E, HttpResponse>) -> anyhow::Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-                let detail = aws_sdk_s3::error::DisplayErrorContext(&err).to_string();
-                if detail.contains("credential") {
-                    anyhow!(
-                        "{call}: no usable AWS credentials for {}: set AWS_PROFILE (or run `aws sso login`), or use --local for the emulator ({})",
-                        self.target,
-                        detail.lines().next().unwrap_or_default()
-                    )
-                } else {
-                    anyhow!("{call}: cannot reach {}: {detail}", self.target)
-                }
+        let message = match &err {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+                if causes(&err).to_lowercase().contains("credential") =>
+            {
+                self.no_credentials(call, &causes(&err))
             }
-            SdkError::ServiceError(s) => {
-                let e = s.err();
-                let Some(code) = e.code() else {
-                    let body = s
-                        .raw()
-                        .body()
-                        .bytes()
-                        .map(String::from_utf8_lossy)
-                        .unwrap_or_default();
-                    let body: String = body.chars().take(300).collect();
-                    return anyhow!(
-                        "{call}: HTTP {} from {}: {body}",
-                        s.raw().status().as_u16(),
-                        self.target
-                    );
-                };
-                let message = e.message().unwrap_or_default();
-                if code.contains("AccessDenied") || code == "Forbidden" {
-                    anyhow!("{call}: access denied by {} ({code}: {message}); check that the credentials may do this", self.target)
-                } else {
-                    anyhow!("{call}: {code}: {message}")
-                }
-            }
-            _ => anyhow!(
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
+                "{call}: cannot reach {}: {}",
+                self.address(call),
+                unreachable(&err)
+            ),
+            SdkError::ServiceError(s) => self.service_error(call, s.err(), s.raw()),
+            SdkError::ResponseError(r) => match not_aws(r.raw()) {
+                Some(what) => self.not_aws(call, &what),
+                None => format!(
+                    "{call}: unreadable answer from {}: {}",
+                    self.target,
+                    shown_at_most(&causes(&err), 300)
+                ),
+            },
+            _ => format!(
                 "{call} against {}: {}",
                 self.target,
-                aws_sdk_s3::error::DisplayErrorContext(&err)
+                shown_at_most(&causes(&err), 300)
             ),
+        };
+        if self.verbose {
+            anyhow!(
+                "{message}\n  SDK error (--verbose): {}",
+                aws_sdk_s3::error::DisplayErrorContext(&err)
+            )
+        } else {
+            anyhow!(message)
         }
+    }
+
+    /// Where a call went: the emulator's or `AWS_ENDPOINT_URL`'s address as `target` names it,
+    /// or the service's regional AWS endpoint.
+    fn address(&self, call: &str) -> String {
+        if self.local || self.target.contains("AWS_ENDPOINT_URL") {
+            return self.target.clone();
+        }
+        let region = &self.region;
+        let host = match call.split(':').next().unwrap_or_default() {
+            "route53" => "route53.amazonaws.com".to_string(),
+            "cloudwatch" => format!("monitoring.{region}.amazonaws.com"),
+            service => format!("{service}.{region}.amazonaws.com"),
+        };
+        format!("{} (https://{host})", self.target)
+    }
+
+    fn service_error<E: ProvideErrorMetadata>(
+        &self,
+        call: &str,
+        e: &E,
+        raw: &HttpResponse,
+    ) -> String {
+        let Some(code) = e.code() else {
+            if let Some(what) = not_aws(raw) {
+                return self.not_aws(call, &what);
+            }
+            let body = raw
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            return format!(
+                "{call}: HTTP {} from {}: {}",
+                raw.status().as_u16(),
+                self.target,
+                shown_at_most(&body, 300)
+            );
+        };
+        let message = shown_at_most(e.message().unwrap_or_default(), 300);
+        if code.contains("AccessDenied") || code == "Forbidden" {
+            format!("{call}: access denied by {} ({code}: {message}); check that the credentials may do this", self.target)
+        } else {
+            format!("{call}: {code}: {message}")
+        }
+    }
+
+    fn not_aws(&self, call: &str, what: &str) -> String {
+        let hint = if self.local {
+            "check MHT_LOCAL_ENDPOINT, or `cargo xtask local status`"
+        } else {
+            "check AWS_ENDPOINT_URL and the proxy settings"
+        };
+        format!(
+            "{call}: {} is not an AWS endpoint: it answered {what}; {hint}",
+            self.address(call)
+        )
+    }
+
+    /// No credentials could be loaded: name the profile in use and the files searched for it.
+    fn no_credentials(&self, call: &str, causes: &str) -> String {
+        let target = &self.target;
+        let files = profile_files();
+        let listed = files
+            .iter()
+            .map(ProfileFile::describe)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let cause = shown_at_most(causes, 200);
+        let Some((name, why)) = &self.profile else {
+            return format!(
+                "{call}: no AWS credentials for {target}: none in the environment (AWS_ACCESS_KEY_ID), no default profile in {listed}, no SSO session and no instance role ({cause}); set AWS_PROFILE to a profile in those files (after `aws sso login` for SSO), or use --local for the emulator"
+            );
+        };
+        let holding: Vec<String> = files
+            .iter()
+            .filter(|f| f.defines(name))
+            .map(|f| format!("`{}`", f.path.display()))
+            .collect();
+        let name = shown(name);
+        if holding.is_empty() {
+            format!(
+                "{call}: no AWS credentials for {target}: profile `{name}` ({why}) is not defined in {listed}; add it (`aws configure --profile {name}`, or `aws configure sso` for SSO), set AWS_PROFILE to a profile that is defined there, or use --local for the emulator"
+            )
+        } else {
+            format!(
+                "{call}: no usable AWS credentials for {target} from profile `{name}` ({why}, defined in {}): {cause}; for an SSO profile run `aws sso login --profile {name}`, else check its keys; or use --local for the emulator",
+                holding.join(" and ")
+            )
+        }
+    }
+}
+
+/// The error and its causes, each level's message once, without the debug dump.
+fn causes(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        // The SDK's wrappers say nothing of the cause ("dispatch failure: other: …").
+        let generic = ["dispatch failure", "other", "io error"].contains(&text.as_str());
+        if !generic && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Why a call reached no endpoint: refused, timed out, no such host, TLS, or the cause itself.
+fn unreachable<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let all = causes(err);
+    let timeouts = format!(
+        "connect {} s, call {} s",
+        CONNECT_TIMEOUT.as_secs(),
+        OPERATION_TIMEOUT.as_secs()
+    );
+    if matches!(err, SdkError::TimeoutError(_)) {
+        return format!("timed out: no answer within the time allowed ({timeouts})");
+    }
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            match io.kind() {
+                ConnectionRefused => {
+                    return "connection refused: nothing listens at that address and port".into()
+                }
+                TimedOut => return format!("timed out connecting ({timeouts})"),
+                ConnectionReset | ConnectionAborted => {
+                    return "the connection was reset by the other end".into()
+                }
+                _ => {}
+            }
+        }
+        next = e.source();
+    }
+    let lower = all.to_lowercase();
+    if lower.contains("dns error") {
+        format!(
+            "the host name does not resolve ({})",
+            shown_at_most(&all, 200)
+        )
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        format!("timed out ({timeouts})")
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        format!("the TLS handshake failed ({})", shown_at_most(&all, 200))
+    } else {
+        shown_at_most(&all, 300)
+    }
+}
+
+/// What a response that no AWS service gives looks like (an HTML page), for the message.
+fn not_aws(raw: &HttpResponse) -> Option<String> {
+    let body = raw
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let head = body.trim_start().to_ascii_lowercase();
+    let html = raw
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.to_ascii_lowercase().contains("text/html"))
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<html");
+    html.then(|| {
+        format!(
+            "HTTP {} with an HTML page (`{}`)",
+            raw.status().as_u16(),
+            shown(&body.split_whitespace().collect::<Vec<_>>().join(" "))
+        )
+    })
+}
+
+/// A file the AWS SDKs read profiles from.
+struct ProfileFile {
+    path: PathBuf,
+    /// `~/.aws/config` (sections `[profile name]`, `[default]`) rather than
+    /// `~/.aws/credentials` (sections `[name]`).
+    config: bool,
+}
+
+/// The config and credentials files, where the SDK looks for them: `AWS_CONFIG_FILE` and
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`.
+fn profile_files() -> Vec<ProfileFile> {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("~"));
+    let file = |var: &str, default: &str, config: bool| ProfileFile {
+        path: std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default)),
+        config,
+    };
+    vec![
+        file("AWS_CONFIG_FILE", "config", true),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials", false),
+    ]
+}
+
+impl ProfileFile {
+    /// Whether a section of the file defines profile `name`.
+    fn defines(&self, name: &str) -> bool {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return false;
+        };
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']'))
+            .map(str::trim)
+            .any(|section| match section.strip_prefix("profile") {
+                Some(rest) if self.config && rest.starts_with(char::is_whitespace) => {
+                    rest.trim() == name
+                }
+                _ => section == name && (!self.config || name == "default"),
+            })
+    }
+
+    /// `` `path` `` and, when it is not a readable file, why.
+    fn describe(&self) -> String {
+        let state = match std::fs::metadata(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => " (does not exist)",
+            Err(_) => " (unreadable)",
+            Ok(m) if m.is_dir() => " (a directory)",
+            Ok(_) => "",
+        };
+        format!("`{}`{state}", self.path.display())
     }
 }
 
@@ -239,5 +493,42 @@ impl Aws {
                 .map(|z| z.id().trim_start_matches("/hostedzone/").to_string())
                 .unwrap_or_default())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_are_found_as_the_sdks_read_them() {
+        let dir = std::env::temp_dir().join(format!("mht-profiles-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = ProfileFile {
+            path: dir.join("config"),
+            config: true,
+        };
+        let credentials = ProfileFile {
+            path: dir.join("credentials"),
+            config: false,
+        };
+        assert!(!config.defines("default"));
+        assert!(config.describe().ends_with("(does not exist)"));
+        std::fs::write(
+            &config.path,
+            "[default]\n[profile ops]\nregion = x\n[ profile  dev ]\n[qa]\n[sso-session s]\n",
+        )
+        .unwrap();
+        std::fs::write(&credentials.path, "[ci]\naws_access_key_id = x\n").unwrap();
+        for name in ["default", "ops", "dev"] {
+            assert!(config.defines(name), "{name}");
+        }
+        // `[qa]` in the config file is not a profile (the SDKs require `profile qa`).
+        for name in ["qa", "sso-session s", "s", "profile"] {
+            assert!(!config.defines(name), "{name}");
+        }
+        assert!(credentials.defines("ci"));
+        assert!(!credentials.defines("ops"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -8,7 +8,54 @@ use std::path::Path;
 /// A generated file that does not match the model.
 pub struct Stale {
     pub path: String,
-    pub reason: &'static str,
+    pub reason: Reason,
+}
+
+/// Why a generated file is not the fresh render; displays as a phrase after the path
+/// (`stale  <path>  (<reason>)`, `generated file <reason>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    Missing,
+    Differs,
+    /// A directory stands where the file belongs.
+    Directory,
+    /// The file's bytes are not UTF-8 text (a binary file, or another encoding).
+    NotUtf8,
+    /// The file exists but cannot be read; the error as the OS gives it.
+    Unreadable(String),
+    /// A generated file of an environment that no longer exists.
+    Leftover,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Missing => f.write_str("missing"),
+            Reason::Differs => f.write_str("differs from the model"),
+            Reason::Directory => f.write_str("is a directory, not a file"),
+            Reason::NotUtf8 => f.write_str("is not UTF-8 text (binary content)"),
+            Reason::Unreadable(e) => write!(f, "is unreadable: {e}"),
+            Reason::Leftover => f.write_str("belongs to no environment"),
+        }
+    }
+}
+
+/// How the file at `path` compares with `content`: `None` when it is the same text.
+pub fn compare(path: &Path, content: &str) -> Option<Reason> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(Reason::Missing),
+        Err(e) => return Some(Reason::Unreadable(e.to_string())),
+        Ok(m) if m.is_dir() => return Some(Reason::Directory),
+        Ok(_) => {}
+    }
+    match std::fs::read(path) {
+        Err(e) => Some(Reason::Unreadable(e.to_string())),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Err(_) => Some(Reason::NotUtf8),
+            Ok(text) if text == content => None,
+            Ok(_) => Some(Reason::Differs),
+        },
+    }
 }
 
 /// Generated files of environments that no longer exist (only files that carry the marker).
@@ -36,25 +83,21 @@ pub fn leftovers(root: &Path, envs: &[Environment]) -> Vec<String> {
     out
 }
 
-/// Every generated file that is missing, differs from a fresh render, or is left over.
+/// Every generated file that is missing, unreadable, differs from a fresh render, or is left
+/// over.
 pub fn stale(root: &Path, envs: &[Environment]) -> Vec<Stale> {
     let mut out: Vec<Stale> = render::files(envs)
         .into_iter()
-        .filter_map(|f| match std::fs::read_to_string(root.join(&f.path)) {
-            Ok(text) if text == f.content => None,
-            Ok(_) => Some(Stale {
+        .filter_map(|f| {
+            compare(&root.join(&f.path), &f.content).map(|reason| Stale {
                 path: f.path,
-                reason: "differs from the model",
-            }),
-            Err(_) => Some(Stale {
-                path: f.path,
-                reason: "missing",
-            }),
+                reason,
+            })
         })
         .collect();
     out.extend(leftovers(root, envs).into_iter().map(|path| Stale {
         path,
-        reason: "belongs to no environment",
+        reason: Reason::Leftover,
     }));
     out
 }

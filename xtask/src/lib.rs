@@ -2,6 +2,24 @@
 //! task lives in its own module under `tasks/`. A library so the integration tests can build
 //! emulator fixtures from the same code the tasks use.
 
+// `print!`, `println!`, `eprint!` and `eprintln!` in this crate are these, not std's: the same
+// syntax, but a closed or full stdout never panics (see `output`). Defined before the modules
+// so that every module, whoever writes it, uses them.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::output::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::output::stderr(format_args!($($arg)*)) };
+}
+macro_rules! eprintln {
+    () => { $crate::output::stderr(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 pub mod aws;
 pub mod backend;
 pub mod generated;
@@ -9,6 +27,7 @@ pub mod git;
 pub mod interrupt;
 pub mod live;
 pub mod local;
+pub mod output;
 pub mod planning;
 pub mod prerequisites;
 pub mod project;
@@ -26,15 +45,19 @@ use std::process::ExitCode;
 #[command(
     name = "cargo xtask",
     about = "Describe, validate and render the MHT API environments (staging, production)",
-    after_help = "The environment comes from --env, else MHT_ENV, else the one chosen with `cargo xtask switch`."
+    after_help = "The environment comes from the positional <ENV> or --env (both given must agree), else MHT_ENV (empty counts as unset), else the one chosen with `cargo xtask switch`. MHT_LOCAL accepts 1, true, yes, on or 0, false, no, off, empty."
 )]
 struct Cli {
     /// Environment to act on (else MHT_ENV, else the switched one)
     #[arg(long, global = true, value_name = "ENV")]
     env: Option<String>,
-    /// Target the local AWS emulator (moto) instead of AWS; started if not running
-    #[arg(long, global = true, env = "MHT_LOCAL", value_parser = clap::builder::FalseyValueParser::new())]
+    /// Target the local AWS emulator (moto) instead of AWS; started if not running. Also
+    /// MHT_LOCAL=1 (1/true/yes/on; 0/false/no/off/empty: AWS)
+    #[arg(long, global = true)]
     local: bool,
+    /// Errors carry the AWS SDK's whole error chain (its debug output)
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     task: Task,
 }
@@ -85,37 +108,46 @@ enum Task {
 
 /// Parse the command line and run the task; errors are printed with their causes.
 pub fn run() -> ExitCode {
+    output::default_sigpipe();
     let cli = Cli::parse();
     interrupt::install();
-    let result = project::Project::discover().and_then(|p| {
-        let p = p.with_flags(cli.env, cli.local);
-        match cli.task {
-            Task::Validate(t) => t.run(&p),
-            Task::Render(t) => t.run(&p),
-            Task::Show(t) => t.run(&p),
-            Task::Diff(t) => t.run(&p),
-            Task::Switch(t) => t.run(&p),
-            Task::SetupBackend(t) => t.run(&p),
-            Task::Plan(t) => t.run(&p),
-            Task::Deploy(t) => t.run(&p),
-            Task::Destroy(t) => t.run(&p),
-            Task::History(t) => t.run(&p),
-            Task::Unlock(t) => t.run(&p),
-            Task::TestS3(t) => t.run(&p),
-            Task::TestSqs(t) => t.run(&p),
-            Task::Local(t) => t.run(&p),
-            Task::Demo(t) => t.run(&p),
-            Task::Bench(t) => t.run(&p),
-        }
+    let result = project::env_bool("MHT_LOCAL").and_then(|local_var| {
+        let p = project::Project::discover()?
+            .with_flags(cli.env, cli.local || local_var)
+            .with_verbose(cli.verbose);
+        dispatch(cli.task, &p)
     });
-    match result {
-        Err(e) => eprintln!("error: {e:#}"),
-        Ok(code) if !interrupt::interrupted() => return code,
-        Ok(_) => {}
-    }
-    if interrupt::interrupted() {
-        ExitCode::from(interrupt::EXIT_CODE)
-    } else {
-        ExitCode::FAILURE
+    let code = match result {
+        Ok(code) if !interrupt::interrupted() => code,
+        Ok(_) => ExitCode::from(interrupt::EXIT_CODE),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            match interrupt::interrupted() {
+                true => ExitCode::from(interrupt::EXIT_CODE),
+                false => ExitCode::FAILURE,
+            }
+        }
+    };
+    output::finish(code)
+}
+
+fn dispatch(task: Task, p: &project::Project) -> anyhow::Result<ExitCode> {
+    match task {
+        Task::Validate(t) => t.run(p),
+        Task::Render(t) => t.run(p),
+        Task::Show(t) => t.run(p),
+        Task::Diff(t) => t.run(p),
+        Task::Switch(t) => t.run(p),
+        Task::SetupBackend(t) => t.run(p),
+        Task::Plan(t) => t.run(p),
+        Task::Deploy(t) => t.run(p),
+        Task::Destroy(t) => t.run(p),
+        Task::History(t) => t.run(p),
+        Task::Unlock(t) => t.run(p),
+        Task::TestS3(t) => t.run(p),
+        Task::TestSqs(t) => t.run(p),
+        Task::Local(t) => t.run(p),
+        Task::Demo(t) => t.run(p),
+        Task::Bench(t) => t.run(p),
     }
 }

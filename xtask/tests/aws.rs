@@ -395,7 +395,7 @@ fn an_emulator_that_stops_or_hangs_fails_fast_with_the_endpoint() {
     let ep = moto.endpoint();
     let aws = connect(&moto, "staging");
     build_queues(&aws, &env("staging"));
-    let root = support::TempDir::new("midrun");
+    let root = support::TempDir::checkout("midrun");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["--local", "test-sqs", "staging", "--deep"])
         .env("MHT_ROOT", root.path())

@@ -77,7 +77,7 @@ fn validate_fails_on_a_stale_generated_file() {
 
 #[test]
 fn render_writes_then_check_passes_and_leftovers_go() {
-    let root = TempDir::new("render");
+    let root = TempDir::checkout("render");
     xtask(Some(root.path()), &[], &["render", "--check"])
         .expect(1)
         .contains("stale  infra/environments/staging/main.tf.json  (missing)");
@@ -164,8 +164,9 @@ fn unknown_environment_lists_the_known_ones() {
 
 #[test]
 fn no_environment_selected_says_how_to_select_one() {
-    let root = TempDir::new("noenv");
-    for env in [&[][..], &[("MHT_ENV", "")], &[("MHT_ENV", "  ")]] {
+    let root = TempDir::checkout("noenv");
+    // An empty MHT_ENV counts as unset (documented); whitespace only is an error (below).
+    for env in [&[][..], &[("MHT_ENV", "")]] {
         xtask(Some(root.path()), env, &["show"])
             .expect(1)
             .contains("no environment selected; pass --env <ENV>, set MHT_ENV, or run `cargo xtask switch <ENV>`");
@@ -222,7 +223,7 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
 
 #[test]
 fn switch_persists_and_env_precedence_holds() {
-    let root = TempDir::new("switch");
+    let root = TempDir::checkout("switch");
     let r = Some(root.path());
     xtask(r, &[], &["switch"])
         .expect(0)
@@ -261,12 +262,20 @@ fn switch_persists_and_env_precedence_holds() {
     );
     let staging_shell = xtask(r, &[], &["switch", "staging", "--shell"]);
     staging_shell.expect(0);
-    assert_eq!(staging_shell.stderr, "");
+    // No banner for an unprotected environment; only the line every mutation prints.
+    assert_eq!(
+        staging_shell.stderr,
+        "environment: staging (from the command line)\n"
+    );
+    assert_eq!(
+        staging_shell.stdout,
+        "export MHT_ENV=staging\nexport AWS_REGION=us-west-2\n"
+    );
 }
 
 #[test]
 fn malformed_switch_state_is_an_error_not_a_panic() {
-    let root = TempDir::new("badstate");
+    let root = TempDir::checkout("badstate");
     let state = root.path().join(".mht/active-env.toml");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
     for (content, message) in [
@@ -311,6 +320,7 @@ fn every_task_is_listed_and_aws_tasks_need_credentials() {
         "deploy",
         "destroy",
         "history",
+        "unlock",
         "local",
     ] {
         assert!(help.stdout.contains(task), "--help lacks {task}");
@@ -345,7 +355,7 @@ fn rules_list_names_every_rule_with_its_source() {
 #[test]
 fn seed_script_names_are_shims_to_the_tool() {
     let script = |name: &str, env: &[(&str, &str)], args: &[&str]| {
-        let root = TempDir::new("shim");
+        let root = TempDir::checkout("shim");
         let mut cmd = std::process::Command::new(support::repo().join("scripts").join(name));
         cmd.args(args)
             .env("MHT_ROOT", root.path())
@@ -385,4 +395,513 @@ fn seed_script_names_are_shims_to_the_tool() {
             "{name}"
         );
     }
+}
+
+/// `xtask <args>` with `root` as the project root and `MHT_ENV` set to raw bytes.
+#[cfg(unix)]
+fn xtask_with_raw_env(root: &std::path::Path, value: &[u8], args: &[&str]) -> support::Output {
+    use std::os::unix::ffi::OsStrExt;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env("MHT_ROOT", root)
+        .env("MHT_ENV", std::ffi::OsStr::from_bytes(value))
+        .output()
+        .unwrap();
+    support::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn mht_env_set_but_invalid_is_an_error_never_the_switched_environment() {
+    let root = TempDir::checkout("badenv");
+    let r = Some(root.path());
+    // The switched environment is production: falling back to it would be the surprise.
+    xtask(r, &[], &["switch", "production"]).expect(0);
+    for (value, problem) in [
+        ("  ", "MHT_ENV is set to whitespace only (`  `)"),
+        ("\t\n", "MHT_ENV is set to whitespace only (`\\t\\n`)"),
+        ("Staging", "unknown environment `Staging` (from MHT_ENV)"),
+        (" staging", "unknown environment ` staging` (from MHT_ENV)"),
+        (
+            UNKNOWN,
+            &format!("unknown environment `{UNKNOWN}` (from MHT_ENV)"),
+        ),
+    ] {
+        let out = xtask(r, &[("MHT_ENV", value)], &["show"]);
+        out.expect(1).contains(problem).contains(
+            &format!("known environments: {}", known()).replace("known environments: ", ""),
+        );
+        assert!(!out.stdout.contains("production"), "{}", out.stdout);
+    }
+    // A near miss is corrected.
+    xtask(r, &[("MHT_ENV", "Staging")], &["show"]).contains("did you mean `staging`?");
+    // Empty counts as unset: the switched environment, named with its source when it matters.
+    xtask(r, &[("MHT_ENV", "")], &["show"])
+        .expect(0)
+        .contains("environment `production`");
+    #[cfg(unix)]
+    xtask_with_raw_env(root.path(), b"stag\xffing\x1b[2J", &["show"])
+        .expect(1)
+        .contains("MHT_ENV is not valid UTF-8 (`stag\\xffing\\u{1b}[2J`)")
+        .contains(&known());
+}
+
+#[test]
+fn a_positional_environment_and_env_must_agree() {
+    let root = TempDir::checkout("agree");
+    let r = Some(root.path());
+    for args in [
+        &["destroy", "staging", "--env", "production"][..],
+        &["--env", "production", "show", "staging"],
+        &["setup-backend", "staging", "--env", "production"],
+        &["switch", "staging", "--env", "production"],
+    ] {
+        xtask(r, &[], args).expect(1).contains(
+            "two environments given: `staging` on the command line and `production` with --env",
+        );
+    }
+    assert!(!root.path().join(".mht").exists(), "switch acted anyway");
+    xtask(r, &[], &["show", "staging", "--env", "staging"])
+        .expect(0)
+        .contains("environment `staging`");
+    // `switch` takes --env as its environment too.
+    xtask(r, &[], &["--env", "staging", "switch"])
+        .expect(0)
+        .contains("environment: staging (from --env)")
+        .contains("switched to `staging`");
+}
+
+#[test]
+fn mht_local_accepts_only_the_documented_values() {
+    // Which endpoint a call went to tells whether MHT_LOCAL counted as on: both refuse at once.
+    let emulator = "http://127.0.0.1:9";
+    let aws = "http://127.0.0.1:7";
+    let run = |value: &str| {
+        xtask(
+            None,
+            &[
+                ("MHT_LOCAL", value),
+                ("MHT_LOCAL_ENDPOINT", emulator),
+                ("AWS_ENDPOINT_URL", aws),
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+            ],
+            &["test-s3", "staging"],
+        )
+    };
+    for on in ["1", "true", "TRUE", "yes", "On"] {
+        run(on)
+            .expect(1)
+            .contains(&format!("cannot reach the local emulator at {emulator}"));
+    }
+    for off in ["0", "false", "No", "OFF", ""] {
+        run(off)
+            .expect(1)
+            .contains(&format!("cannot reach {aws} (AWS_ENDPOINT_URL)"));
+    }
+    for bad in ["nope", "2", " 1", "y"] {
+        run(bad)
+            .expect(1)
+            .contains(&format!("MHT_LOCAL is `{bad}`, which is not a boolean"))
+            .contains(
+                "1, true, yes or on to turn it on; 0, false, no, off or empty to turn it off",
+            );
+    }
+}
+
+#[test]
+fn mutations_name_the_environment_and_where_it_came_from() {
+    let root = TempDir::checkout("announce");
+    let r = Some(root.path());
+    let local = [
+        ("MHT_LOCAL", "1"),
+        ("MHT_LOCAL_ENDPOINT", "http://127.0.0.1:9"),
+    ];
+    xtask(r, &[], &["switch", "staging"])
+        .expect(0)
+        .contains("environment: staging (from the command line)");
+    let with = |extra: &[(&'static str, &'static str)]| [&local[..], extra].concat();
+    for (env, args, line) in [
+        (
+            with(&[]),
+            &["test-s3"][..],
+            "environment: staging (from cargo xtask switch)",
+        ),
+        (
+            with(&[("MHT_ENV", "production")]),
+            &["test-sqs"],
+            "environment: production (from MHT_ENV)",
+        ),
+        (
+            with(&[]),
+            &["--env", "production", "setup-backend"],
+            "environment: production (from --env)",
+        ),
+        (
+            with(&[]),
+            &["setup-backend", "staging", "--fix"],
+            "environment: staging (from the command line)",
+        ),
+    ] {
+        let out = xtask(r, &env, args);
+        out.expect(1).contains("cannot reach the local emulator");
+        // Named before acting: the first line of stderr.
+        assert_eq!(out.stderr.lines().next(), Some(line), "{}", out.stderr);
+    }
+    // Commands that change nothing say nothing more.
+    for args in [
+        &["setup-backend", "--check"][..],
+        &["setup-backend", "--dry-run"],
+        &["show"],
+    ] {
+        let out = xtask(r, &local, args);
+        assert!(
+            !out.stderr.contains("environment: "),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn bench_runs_are_bounded() {
+    for runs in ["18446744073709551615", "10001", "0"] {
+        xtask(None, &[], &["bench", "--static", "--runs", runs])
+            .expect(2)
+            .contains("--runs <RUNS>");
+    }
+    xtask(
+        None,
+        &[],
+        &["bench", "--static", "--runs", "18446744073709551615"],
+    )
+    .contains("is not in 1..=10000");
+}
+
+#[test]
+fn a_root_that_is_not_a_checkout_is_refused_and_left_alone() {
+    let base = TempDir::new("notroot");
+    let file = base.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let empty = base.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let typo = base.path().join("typo");
+    for (root, why) in [
+        (&file, "it is a file, not a directory"),
+        (&empty, "it is an empty directory"),
+        (&typo, "it does not exist"),
+    ] {
+        for args in [
+            &["switch", "staging"][..],
+            &["render"],
+            &["show", "staging"],
+        ] {
+            xtask(Some(root), &[], args).expect(1).contains(&format!(
+                "`{}` is not a checkout of this project (no infra/ directory: {why})",
+                root.display()
+            ));
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(&empty).unwrap().count(),
+        0,
+        "a tree was created"
+    );
+    assert!(!typo.exists(), "a tree was created");
+}
+
+#[test]
+fn a_generated_file_that_is_not_text_is_reported_as_what_it_is() {
+    let root = project_copy();
+    let rel = "infra/environments/staging/main.tf.json";
+    let file = root.path().join(rel);
+    let check = |reason: &str| {
+        xtask(Some(root.path()), &[], &["render", "--check"])
+            .expect(1)
+            .contains(&format!("stale  {rel}  ({reason})"));
+        xtask(Some(root.path()), &[], &["validate"])
+            .expect(1)
+            .contains(&format!("generated file {reason}"));
+    };
+    std::fs::write(&file, b"\xff\xfe\x00binary").unwrap();
+    check("is not UTF-8 text (binary content)");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    check("is a directory, not a file");
+    xtask(Some(root.path()), &[], &["render"])
+        .expect(1)
+        .contains("is a directory where the generated file belongs; remove it");
+    std::fs::remove_dir(&file).unwrap();
+    check("missing");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        xtask(Some(root.path()), &[], &["render"]).expect(0);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+        // Root reads it anyway; the check only means something where permissions hold.
+        if std::fs::read(&file).is_err() {
+            check("is unreadable: Permission denied");
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+}
+
+#[test]
+fn names_echoed_back_are_escaped_and_shortened() {
+    let root = TempDir::checkout("echo");
+    let r = Some(root.path());
+    let escape = "\u{1b}]0;owned\u{7}\u{1b}[2J";
+    let long = "x".repeat(100_000);
+    for out in [
+        xtask(r, &[], &["show", escape]),
+        xtask(r, &[("MHT_ENV", escape)], &["show"]),
+        xtask(r, &[], &["--env", escape, "setup-backend"]),
+    ] {
+        out.expect(1)
+            .contains("unknown environment `\\u{1b}]0;owned\\u{7}\\u{1b}[2J`");
+        assert!(
+            !out.all().contains('\u{1b}'),
+            "raw escape echoed: {:?}",
+            out.all()
+        );
+    }
+    for out in [
+        xtask(r, &[], &["show", &long]),
+        xtask(r, &[("MHT_ENV", &long)], &["show"]),
+        xtask(r, &[], &["switch", "staging", "--env", &long]),
+    ] {
+        out.expect(1).contains(&format!("`{}…`", "x".repeat(64)));
+        assert!(out.all().len() < 1000, "{} bytes echoed", out.all().len());
+    }
+    // The switch state file is user input too.
+    let state = root.path().join(".mht/active-env.toml");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(&state, format!("environment = \"\\u001b[31m{long}\"\n")).unwrap();
+    let out = xtask(r, &[], &["show"]);
+    out.expect(1)
+        .contains("names an environment that no longer exists")
+        .contains("unknown environment `\\u{1b}[31mxxx");
+    assert!(
+        !out.all().contains('\u{1b}') && out.all().len() < 1000,
+        "{:?}",
+        out.all()
+    );
+}
+
+/// A server on loopback that answers every request with `response` (or never, if `None`).
+fn fake_endpoint(response: Option<&'static str>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let Some(response) = response else {
+                held.push(stream); // accept, never answer
+                continue;
+            };
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn unreachable_endpoints_are_named_with_what_went_wrong() {
+    let html = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 43\r\nConnection: close\r\n\r\n<!DOCTYPE html><html><body>hi</body></html>";
+    let page = fake_endpoint(Some(html));
+    let hung = fake_endpoint(None);
+    let cases = [
+        ("http://127.0.0.1:9".to_string(), "cannot reach the local emulator at http://127.0.0.1:9: connection refused".to_string()),
+        (page.clone(), format!("the local emulator at {page} is not an AWS endpoint: it answered HTTP 200 with an HTML page (`<!DOCTYPE html><html><body>hi</body></html>`)")),
+        (hung.clone(), format!("cannot reach the local emulator at {hung}: timed out")),
+    ];
+    for (endpoint, message) in cases {
+        let env = [("MHT_LOCAL_ENDPOINT", endpoint.as_str())];
+        let out = xtask(
+            None,
+            &env,
+            &["--local", "setup-backend", "staging", "--check"],
+        );
+        out.expect(1).contains(&message);
+        assert!(!out.stderr.contains("DispatchFailure"), "{}", out.stderr);
+        // --verbose adds the SDK's own account of it.
+        xtask(None, &env, &["--local", "--verbose", "test-s3", "staging"])
+            .expect(1)
+            .contains("SDK error (--verbose): ");
+    }
+}
+
+#[test]
+fn a_missing_profile_is_named_with_the_files_searched() {
+    let files = TempDir::new("awsfiles");
+    let config = files.path().join("config");
+    std::fs::write(&config, "[profile other]\nregion = us-west-2\n").unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_PROFILE", "nonexistent"),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let out = xtask(None, &env, &["setup-backend", "staging", "--check"]);
+    out.expect(1).contains(&format!(
+        "profile `nonexistent` (AWS_PROFILE) is not defined in `{}` or `/nonexistent/credentials` (does not exist); add it (`aws configure --profile nonexistent`",
+        config.display()
+    ));
+    assert!(
+        !out.stderr.contains("set AWS_PROFILE (or"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.len() < 800,
+        "{} bytes:\n{}",
+        out.stderr.len(),
+        out.stderr
+    );
+    let verbose = xtask(
+        None,
+        &env,
+        &["--verbose", "setup-backend", "staging", "--check"],
+    );
+    verbose.expect(1).contains("SDK error (--verbose): ");
+}
+
+/// Every subcommand, with arguments that act on nothing real: a throwaway root, no emulator (a
+/// refused loopback port), nothing on PATH (so `demo` and `local up` stop at their checks).
+fn harmless_invocations() -> Vec<Vec<&'static str>> {
+    [
+        &["--help"][..],
+        &["help"],
+        &["validate"],
+        &["validate", "--rules"],
+        &["validate", "--format", "json"],
+        &["validate", "--live"],
+        &["render", "--check"],
+        &["render"],
+        &["show", "staging"],
+        &["diff", "staging", "production"],
+        &["switch", "staging"],
+        &["switch"],
+        &["switch", "production", "--shell"],
+        &["setup-backend", "staging", "--dry-run"],
+        &["setup-backend", "staging"],
+        &["plan", "staging"],
+        &["deploy", "staging"],
+        &["destroy", "staging"],
+        &["history", "staging"],
+        &["unlock", "staging", "some-lock-id"],
+        &["test-s3", "staging"],
+        &["test-sqs", "staging", "--format", "json"],
+        &["local", "status"],
+        &["local", "down"],
+        &["local", "up"],
+        &["local", "reset"],
+        &["demo"],
+        &["bench", "--static", "--runs", "1"],
+        &["bench", "--runs", "1"],
+    ]
+    .map(<[&str]>::to_vec)
+    .to_vec()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_or_full_stdout_never_panics_any_command() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    // The list covers every subcommand `--help` names.
+    let help = xtask(None, &[], &["--help"]);
+    let listed: Vec<&str> = help
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let invocations = harmless_invocations();
+    for task in &listed {
+        assert!(
+            invocations.iter().any(|args| args[0] == *task),
+            "no closed-stdout case for `{task}`"
+        );
+    }
+    let root = project_copy();
+    let full = std::path::Path::new("/dev/full").exists();
+    for args in &invocations {
+        for closed_pipe in [true, false] {
+            if !closed_pipe && !full {
+                continue;
+            }
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+            cmd.arg("--local")
+                .args(args)
+                .env("MHT_ROOT", root.path())
+                .env("MHT_LOCAL_ENDPOINT", "http://127.0.0.1:9")
+                .env("PATH", "/nonexistent")
+                .env_remove("MHT_ENV")
+                .stdin(Stdio::null())
+                .stderr(Stdio::piped());
+            if closed_pipe {
+                cmd.stdout(Stdio::piped());
+            } else {
+                cmd.stdout(std::fs::File::create("/dev/full").unwrap());
+            }
+            let mut child = cmd.spawn().unwrap();
+            drop(child.stdout.take()); // the reader goes away at once
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let how = if closed_pipe {
+                "closed pipe"
+            } else {
+                "/dev/full"
+            };
+            assert!(
+                !stderr.contains("panicked") && out.status.code() != Some(101),
+                "{args:?} with {how}: {:?} (signal {:?})\n{stderr}",
+                out.status.code(),
+                out.status.signal()
+            );
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_error_and_a_closed_pipe_is_quiet() {
+    use std::process::{Command, Stdio};
+    let run = |stdout: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["validate", "--rules"])
+            .env_remove("MHT_ROOT")
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    let full = run(std::fs::File::create("/dev/full").unwrap().into());
+    assert_eq!(full.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&full.stderr),
+        "error: cannot write to standard output: No space left on device (os error 28); the output is incomplete\n"
+    );
+    // `| head -1`: the reader takes one line and leaves; the tool ends without a word.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bench", "--static", "--runs", "1"])
+        .env_remove("MHT_ROOT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }

@@ -9,7 +9,7 @@ use support::{xtask, Moto, TempDir};
 
 #[test]
 fn local_emulator_lifecycle() {
-    let root = TempDir::new("emulator");
+    let root = TempDir::checkout("emulator");
     let r = Some(root.path());
     xtask(r, &[], &["local", "status"])
         .expect(3)
@@ -64,7 +64,7 @@ fn local_emulator_lifecycle() {
 
 #[test]
 fn missing_moto_says_how_to_install_it() {
-    let root = TempDir::new("nomoto");
+    let root = TempDir::checkout("nomoto");
     // A PATH without moto_server (but with `kill`).
     let out = xtask(
         Some(root.path()),
@@ -82,7 +82,7 @@ fn missing_moto_says_how_to_install_it() {
 
 #[test]
 fn a_stale_state_file_is_replaced() {
-    let root = TempDir::new("stale");
+    let root = TempDir::checkout("stale");
     let state = root.path().join(".mht/local.toml");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
     // A server that is gone (port 9 is never an emulator), then a broken file.
@@ -98,7 +98,7 @@ fn a_stale_state_file_is_replaced() {
 
 #[test]
 fn demo_reports_every_missing_prerequisite_before_any_work() {
-    let root = TempDir::new("demo");
+    let root = TempDir::checkout("demo");
     let start = std::time::Instant::now();
     // Neither terraform nor moto on PATH, and no git checkout at the root: all named at once.
     let out = xtask(Some(root.path()), &[("PATH", "/nonexistent")], &["demo"]);
@@ -121,8 +121,8 @@ fn bench_static_figures() {
         .contains("static validate (2 environments)")
         .contains("validate 100 generated environments");
     xtask(None, &[], &["bench", "--runs", "0"])
-        .expect(1)
-        .contains("--runs must be at least 1");
+        .expect(2)
+        .contains("0 is not in 1..=10000");
 }
 
 /// Another program serving HTTP on a free loopback port, killed on drop.
@@ -228,7 +228,7 @@ fn record(root: &Path) -> Option<(u32, u16)> {
 
 #[test]
 fn down_and_reset_leave_a_process_they_did_not_start_alone() {
-    let root = TempDir::new("notours");
+    let root = TempDir::checkout("notours");
     let r = Some(root.path());
     let state = root.path().join(".mht/local.toml");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
@@ -268,7 +268,7 @@ fn down_and_reset_leave_a_process_they_did_not_start_alone() {
 
 #[test]
 fn another_checkouts_emulator_is_neither_reset_nor_stopped() {
-    let root = TempDir::new("theirs");
+    let root = TempDir::checkout("theirs");
     let r = Some(root.path());
     let state = root.path().join(".mht/local.toml");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
@@ -307,7 +307,7 @@ fn another_checkouts_emulator_is_neither_reset_nor_stopped() {
 
 #[test]
 fn a_busy_port_is_refused_before_moto_starts() {
-    let root = TempDir::new("busy");
+    let root = TempDir::checkout("busy");
     let r = Some(root.path());
     let server = HttpServer::start();
     let port = server.port.to_string();
@@ -325,7 +325,7 @@ fn a_busy_port_is_refused_before_moto_starts() {
 
 #[test]
 fn port_zero_picks_a_free_port() {
-    let root = TempDir::new("port0");
+    let root = TempDir::checkout("port0");
     let r = Some(root.path());
     let start = Instant::now();
     xtask(r, &[], &["local", "up", "--port", "0"])
@@ -369,7 +369,7 @@ fn a_signal_during_start_stops_the_emulator_being_started() {
         ),
     ];
     for (signal, args) in cases {
-        let root = TempDir::new("signal");
+        let root = TempDir::checkout("signal");
         let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(args)
             .env("MHT_ROOT", root.path())

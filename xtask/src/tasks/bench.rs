@@ -11,10 +11,13 @@ use infra::EnvironmentBuilder;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+/// The most runs per figure `--runs` accepts: enough for any figure, far from any overflow.
+const MAX_RUNS: u64 = 10_000;
+
 #[derive(clap::Args)]
 pub struct Bench {
-    /// Runs per figure (the static figures run 20 times as many)
-    #[arg(long, default_value_t = 5)]
+    /// Runs per figure, 1 to 10000 (the static figures run 20 times as many)
+    #[arg(long, default_value_t = 5, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_RUNS))]
     runs: usize,
     /// Only the figures that need no emulator and no Terraform
     #[arg(long = "static")]
@@ -67,9 +70,6 @@ fn row(name: &str, times: &[Duration]) -> Vec<String> {
 
 impl Bench {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
-        if self.runs == 0 {
-            bail!("--runs must be at least 1");
-        }
         let mut rows = self.static_figures(p)?;
         if !self.static_only {
             rows.extend(self.live_figures(p)?);
@@ -130,7 +130,9 @@ impl Bench {
             );
         }
         let (_, started) = local::ensure_running(p)?;
-        let lp = Project::at(p.root.clone()).with_flags(None, true);
+        let lp = Project::at(p.root.clone())
+            .with_flags(None, true)
+            .with_verbose(p.verbose);
         let name = lp.promotion_order().remove(0);
         let live = self.live_rows(&lp, &name);
         if started {

@@ -188,6 +188,9 @@ impl Deploy {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let started = Instant::now();
         let name = p.selected(self.environment.as_deref())?;
+        if !self.on_emulator_by_tool {
+            name.announce();
+        }
         let env = p.environment(&name)?;
         let aws = Aws::connect(p, &env)?;
         println!(
@@ -360,6 +363,7 @@ impl Deploy {
 impl Destroy {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
+        name.announce();
         let env = p.environment(&name)?;
         if env.protected {
             bail!("refusing to destroy `{name}`: it is protected; this tool never destroys a protected environment");

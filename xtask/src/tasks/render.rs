@@ -1,6 +1,6 @@
 //! `cargo xtask render [--check]`: write the generated Terraform roots, or check they are fresh.
 
-use crate::generated::{leftovers, stale};
+use crate::generated::{compare, leftovers, stale, Reason};
 use crate::project::Project;
 use anyhow::{bail, Context, Result};
 use infra::render;
@@ -40,9 +40,16 @@ impl Render {
         }
         for f in render::files(envs) {
             let path = p.root.join(&f.path);
-            if std::fs::read_to_string(&path).is_ok_and(|t| t == f.content) {
-                println!("unchanged  {}", f.path);
-                continue;
+            match compare(&path, &f.content) {
+                None => {
+                    println!("unchanged  {}", f.path);
+                    continue;
+                }
+                Some(Reason::Directory) => bail!(
+                    "`{}` is a directory where the generated file belongs; remove it and run `cargo xtask render` again",
+                    path.display()
+                ),
+                Some(_) => {}
             }
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)

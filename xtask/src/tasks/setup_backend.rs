@@ -25,6 +25,9 @@ pub struct SetupBackend {
     /// Change nothing; print the calls a run with the same flags would make
     #[arg(long)]
     dry_run: bool,
+    /// Run by `demo`/`bench`, whose step heading already names the environment.
+    #[arg(skip)]
+    by_tool: bool,
 }
 
 /// What happens to one observed setting in this run.
@@ -127,6 +130,7 @@ impl SetupBackend {
             check: false,
             fix: false,
             dry_run: false,
+            by_tool: true,
         }
     }
 
@@ -142,8 +146,11 @@ impl SetupBackend {
 
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
-        let env = p.environment(&name)?;
         let mode = self.mode();
+        if matches!(mode, Mode::Apply { .. }) && !self.by_tool {
+            name.announce();
+        }
+        let env = p.environment(&name)?;
         let aws = Aws::connect(p, &env)?;
         println!(
             "setup-backend `{name}` on {} (account {})",

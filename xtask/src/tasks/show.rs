@@ -20,7 +20,7 @@ pub struct Show {
 
 impl Show {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
-        let name = p.selected(self.environment.as_deref())?;
+        let name = p.selected(self.environment.as_deref())?.name;
         let env = p.environment(&name)?;
         let settings = env.settings();
         match self.format {

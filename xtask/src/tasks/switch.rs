@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Switch {
-    /// Environment to make active; without it, show the active one
+    /// Environment to make active (or --env); without either, show the active one
     #[arg(value_name = "ENV")]
     environment: Option<String>,
     /// Print `export` lines for `eval "$(cargo xtask switch staging --shell)"`
@@ -21,11 +21,14 @@ fn banner(name: &str) -> String {
 
 impl Switch {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
-        let name = match &self.environment {
-            Some(name) => {
-                p.check_known(name)?;
-                p.write_switched(name)?;
-                name.clone()
+        // The environment to switch to: the positional <ENV> or --env (they must agree).
+        let chosen = p.explicit(self.environment.as_deref())?;
+        let name = match &chosen {
+            Some(chosen) => {
+                p.check_selected(chosen)?;
+                chosen.announce();
+                p.write_switched(chosen)?;
+                chosen.name.clone()
             }
             None => match p.switched()? {
                 Some(name) => name,
@@ -56,7 +59,7 @@ impl Switch {
         if production {
             println!("{}", banner(&name));
         }
-        let verb = if self.environment.is_some() {
+        let verb = if chosen.is_some() {
             "switched to"
         } else {
             "active environment:"

@@ -24,6 +24,7 @@ pub struct TestS3 {
 impl TestS3 {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
+        name.announce(); // it writes (and deletes) test objects
         let env = p.environment(&name)?;
         let aws = Aws::connect(p, &env)?;
         if self.format == Format::Text {

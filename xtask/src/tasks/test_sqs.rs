@@ -27,6 +27,7 @@ pub struct TestSqs {
 impl TestSqs {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
+        name.announce(); // it sends (and deletes) a test message
         let env = p.environment(&name)?;
         let aws = Aws::connect(p, &env)?;
         if self.format == Format::Text {

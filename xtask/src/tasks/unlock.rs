@@ -21,6 +21,7 @@ pub struct Unlock {
 impl Unlock {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(Some(&self.environment))?;
+        name.announce();
         let env = p.environment(&name)?;
         let aws = Aws::connect(p, &env)?;
         println!("unlock `{name}` on {}", aws.target);

@@ -199,7 +199,7 @@ impl Validate {
         let names = if self.all {
             p.known()
         } else {
-            vec![p.selected(None)?]
+            vec![p.selected(None)?.name]
         };
         let results: Vec<(String, Result<Vec<String>>)> = names
             .into_iter()

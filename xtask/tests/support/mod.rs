@@ -29,6 +29,14 @@ impl TempDir {
         TempDir(dir)
     }
 
+    /// An empty project root: what the tool takes for a checkout (an `infra/` directory) and
+    /// nothing else, so every file a command needs is one it writes or the test puts there.
+    pub fn checkout(tag: &str) -> TempDir {
+        let dir = TempDir::new(tag);
+        std::fs::create_dir(dir.path().join("infra")).unwrap();
+        dir
+    }
+
     pub fn path(&self) -> &Path {
         &self.0
     }
@@ -182,7 +190,7 @@ impl Drop for Moto {
 
 /// `xtask --local <args>` against `moto`.
 pub fn xtask_local(moto_endpoint: &str, args: &[&str]) -> Output {
-    let root = TempDir::new("local");
+    let root = TempDir::checkout("local");
     let mut all = vec!["--local"];
     all.extend_from_slice(args);
     xtask(

@@ -1,0 +1,72 @@
+//! Standard output and error without panics. `print!`/`println!` (and the `e` forms) in this
+//! crate are the crate's own (defined at the top of `lib.rs`, same syntax) and write through
+//! here, so no task ever panics on a closed or full stdout, whoever wrote the task.
+//!
+//! - A closed pipe (`cargo xtask show staging | head -1`): `run` resets SIGPIPE to its default
+//!   on unix, so the kernel ends the process quietly at the first write, as it ends `cat` or
+//!   `grep`. Where that is not possible, the broken pipe is recorded like any other write error
+//!   and ends nothing but the output, silently.
+//! - Any other write error (`>/dev/full`: no space left on device): the first one is recorded,
+//!   later output is skipped, the task runs to its end (so it still stops the emulator it
+//!   started, stores its record, …), and [`finish`] reports the error and exits 1, as
+//!   coreutils' `close_stdout` does. No `process::exit` from inside a task, no caught panic.
+//! - Standard error: a failed write to it is ignored (there is nowhere left to report it).
+
+use std::fmt;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::sync::OnceLock;
+
+/// The first error writing to stdout, if any.
+static STDOUT_ERROR: OnceLock<io::Error> = OnceLock::new();
+
+/// Write to stdout; on failure record the error and skip every later write.
+pub fn stdout(args: fmt::Arguments<'_>) {
+    if STDOUT_ERROR.get().is_some() {
+        return;
+    }
+    if let Err(e) = io::stdout().lock().write_fmt(args) {
+        let _ = STDOUT_ERROR.set(e);
+    }
+}
+
+/// Write to stderr, ignoring failure.
+pub fn stderr(args: fmt::Arguments<'_>) {
+    let _ = io::stderr().lock().write_fmt(args);
+}
+
+/// The first stdout write error so far.
+pub fn stdout_error() -> Option<&'static io::Error> {
+    STDOUT_ERROR.get()
+}
+
+/// Let a closed pipe end the process quietly, as it ends other command-line tools: Rust
+/// ignores SIGPIPE, which turns every later write into an error.
+pub fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `run`, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE. Children get it anyway (std resets it when it spawns them).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Flush stdout and turn a write error into the exit code: a broken pipe stays quiet, any
+/// other error is reported and fails the run.
+pub fn finish(code: ExitCode) -> ExitCode {
+    if STDOUT_ERROR.get().is_none() {
+        if let Err(e) = io::stdout().lock().flush() {
+            let _ = STDOUT_ERROR.set(e);
+        }
+    }
+    match STDOUT_ERROR.get() {
+        None => code,
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Some(e) => {
+            stderr(format_args!(
+                "error: cannot write to standard output: {e}; the output is incomplete\n"
+            ));
+            ExitCode::FAILURE
+        }
+    }
+}
