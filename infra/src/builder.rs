@@ -5,9 +5,9 @@
 //! handles those names as strings.
 
 use crate::model::{
-    Backend, Compute, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption, Environment,
+    Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption, Environment,
     HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs, StorageClass, Transition,
-    S3,
+    Usage, S3,
 };
 use crate::rules::{self, Violation};
 
@@ -88,6 +88,28 @@ fn default_dns() -> Dns {
     }
 }
 
+/// A small service's month (documented in `docs/cost.md`); environments declare their own.
+fn default_cost() -> Cost {
+    Cost {
+        budget_usd: 100,
+        usage: Usage {
+            data_gb: 5.0,
+            log_bucket_gb: 1.0,
+            s3_put_thousands: 10.0,
+            s3_get_thousands: 100.0,
+            sqs_requests_millions: 1.0,
+            dynamodb_writes_millions: 1.0,
+            dynamodb_reads_millions: 5.0,
+            dynamodb_gb: 1.0,
+            log_ingest_gb: 2.0,
+            alb_lcus: 0.5,
+            dns_queries_millions: 1.0,
+            transfer_out_gb: 10.0,
+        },
+        plan_estimate: Vec::new(),
+    }
+}
+
 impl EnvironmentBuilder {
     fn new(name: &str) -> Self {
         let network = Network {
@@ -140,6 +162,7 @@ impl EnvironmentBuilder {
                     state_retention_days: 90,
                     extra: Vec::new(),
                 },
+                cost: default_cost(),
                 names,
             },
         }
@@ -227,6 +250,9 @@ impl EnvironmentBuilder {
     section!(
         /// Terraform state key, encryption, retention and extra backend arguments.
         backend, backend, Backend);
+    section!(
+        /// Monthly budget, the usage the cost estimate assumes, the plan's own estimate.
+        cost, cost, Cost);
 
     /// The description with its names computed, not yet checked.
     pub(crate) fn draft(self) -> Draft {
@@ -288,6 +314,7 @@ pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
         monitoring: draft.monitoring,
         deployment: draft.deployment,
         backend: draft.backend,
+        cost: draft.cost,
         names: draft.names,
     })
 }

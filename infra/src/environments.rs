@@ -5,7 +5,7 @@
 
 use crate::builder::EnvironmentBuilder;
 use crate::model::{
-    transitions, Environment, HostedZone, IntelligentTiering, Statement, TeamPolicy,
+    transitions, CostCategory, Environment, HostedZone, IntelligentTiering, Statement, TeamPolicy,
 };
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
@@ -93,6 +93,20 @@ pub fn staging() -> EnvironmentBuilder {
         })
         .monitoring(|m| m.log_retention_days = 7)
         .backend(|b| b.state_retention_days = 90)
+        .cost(|c| {
+            // seed §2: "~$25/month" (EC2 free tier, ALB 16, S3 2, SQS 1, CloudWatch 6). The
+            // estimate is about $60: two instances (the free tier covers one, for a year), five
+            // public IPv4 addresses and load balancer capacity, which the plan leaves out. The
+            // budget is the estimate with headroom, not the plan's figure (README, "Cost").
+            c.budget_usd = 70;
+            c.plan_estimate = vec![
+                (CostCategory::Ec2, 0),
+                (CostCategory::LoadBalancer, 16),
+                (CostCategory::S3, 2),
+                (CostCategory::Sqs, 1),
+                (CostCategory::CloudWatch, 6),
+            ];
+        })
 }
 
 /// Production: reliability and compliance (seed §2 "Production Environment").
@@ -144,6 +158,31 @@ pub fn production() -> EnvironmentBuilder {
             d.discord_notifications = true;
         })
         .backend(|b| b.state_retention_days = 365)
+        .cost(|c| {
+            // seed §2: "~$100/month". Three t3.medium alone are $91; with six public IPv4
+            // addresses and the load balancer the estimate is about $160 (README, "Cost").
+            c.budget_usd = 180;
+            c.usage.data_gb = 50.0;
+            c.usage.log_bucket_gb = 10.0;
+            c.usage.s3_put_thousands = 100.0;
+            c.usage.s3_get_thousands = 1000.0;
+            c.usage.sqs_requests_millions = 5.0;
+            c.usage.dynamodb_writes_millions = 5.0;
+            c.usage.dynamodb_reads_millions = 20.0;
+            c.usage.dynamodb_gb = 5.0;
+            c.usage.log_ingest_gb = 10.0;
+            c.usage.alb_lcus = 1.0;
+            c.usage.dns_queries_millions = 2.0;
+            c.usage.transfer_out_gb = 50.0;
+            c.plan_estimate = vec![
+                (CostCategory::Ec2, 50),
+                (CostCategory::LoadBalancer, 16),
+                (CostCategory::S3, 15),
+                (CostCategory::Sqs, 5),
+                (CostCategory::CloudWatch, 8),
+                (CostCategory::Other, 6),
+            ];
+        })
 }
 
 /// Every environment. The promotion order is declared by each one (`promoted_from`), not by

@@ -10,16 +10,19 @@
 //! - `builder`: the DSL, whose [`EnvironmentBuilder::build`] runs the rules and looks up the
 //!   catalog names;
 //! - `environments` (THE definitions), `checks` (isolation and parity), `promotion` (the
-//!   promotion order) and `render` (the Terraform roots).
+//!   promotion order), `cost` (the monthly estimate from the `prices` sheet, and the budget
+//!   check) and `render` (the Terraform roots).
 //!
 //! Pure: no AWS SDK, no processes, no network.
 
 pub mod builder;
 pub mod checks;
+pub mod cost;
 pub mod documents;
 pub mod environments;
 pub mod expect;
 pub mod model;
+pub mod prices;
 pub mod promotion;
 pub mod render;
 pub mod rules;
@@ -94,8 +97,13 @@ pub fn validate(builders: Vec<EnvironmentBuilder>) -> Report {
         name: "parity".into(),
         violations: checks::parity(&drafts),
     });
+    let environments: Vec<Environment> = drafts.into_iter().filter_map(builder::resolve).collect();
+    checks.push(Check {
+        name: "budget".into(),
+        violations: cost::check_budgets(&environments),
+    });
     Report {
-        environments: drafts.into_iter().filter_map(builder::resolve).collect(),
+        environments,
         checks,
     }
 }

@@ -234,6 +234,120 @@ pub struct Backend {
     pub extra: Vec<(String, String)>,
 }
 
+/// Monthly usage the cost estimate assumes (`cargo xtask cost`). The defaults are the
+/// builder's; `docs/cost.md` explains each. Values are finite and not negative (a rule checks).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Usage {
+    /// GB the data bucket holds on average (priced as S3 Standard).
+    pub data_gb: f64,
+    /// GB the access-log bucket holds on average.
+    pub log_bucket_gb: f64,
+    /// Thousands of PUT/COPY/POST/LIST requests to S3 a month.
+    pub s3_put_thousands: f64,
+    /// Thousands of GET requests to S3 a month.
+    pub s3_get_thousands: f64,
+    /// Millions of SQS requests a month (send, receive, delete each count).
+    pub sqs_requests_millions: f64,
+    pub dynamodb_writes_millions: f64,
+    pub dynamodb_reads_millions: f64,
+    pub dynamodb_gb: f64,
+    /// GB of CloudWatch Logs ingested a month, split evenly between the app and queue groups.
+    pub log_ingest_gb: f64,
+    /// Average load balancer capacity units in use.
+    pub alb_lcus: f64,
+    /// Millions of DNS queries a month that are not alias queries.
+    pub dns_queries_millions: f64,
+    /// GB a month sent out to the internet.
+    pub transfer_out_gb: f64,
+}
+
+// Finite values only (the `cost.usage` rule rejects NaN), so equality is an equivalence.
+impl Eq for Usage {}
+
+impl Usage {
+    /// Every figure with its field name, in declaration order.
+    pub fn figures(&self) -> [(&'static str, f64); 12] {
+        [
+            ("data_gb", self.data_gb),
+            ("log_bucket_gb", self.log_bucket_gb),
+            ("s3_put_thousands", self.s3_put_thousands),
+            ("s3_get_thousands", self.s3_get_thousands),
+            ("sqs_requests_millions", self.sqs_requests_millions),
+            ("dynamodb_writes_millions", self.dynamodb_writes_millions),
+            ("dynamodb_reads_millions", self.dynamodb_reads_millions),
+            ("dynamodb_gb", self.dynamodb_gb),
+            ("log_ingest_gb", self.log_ingest_gb),
+            ("alb_lcus", self.alb_lcus),
+            ("dns_queries_millions", self.dns_queries_millions),
+            ("transfer_out_gb", self.transfer_out_gb),
+        ]
+    }
+}
+
+/// What a line of the cost estimate belongs to, as the plan's own cost breakdown groups it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CostCategory {
+    Ec2,
+    PublicIpv4,
+    LoadBalancer,
+    S3,
+    Sqs,
+    DynamoDb,
+    CloudWatch,
+    CloudTrail,
+    Route53,
+    Kms,
+    DataTransfer,
+    /// The plan's "additional features" and anything it does not itemise.
+    Other,
+}
+
+impl CostCategory {
+    pub const ALL: [CostCategory; 12] = [
+        CostCategory::Ec2,
+        CostCategory::PublicIpv4,
+        CostCategory::LoadBalancer,
+        CostCategory::S3,
+        CostCategory::Sqs,
+        CostCategory::DynamoDb,
+        CostCategory::CloudWatch,
+        CostCategory::CloudTrail,
+        CostCategory::Route53,
+        CostCategory::Kms,
+        CostCategory::DataTransfer,
+        CostCategory::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CostCategory::Ec2 => "EC2",
+            CostCategory::PublicIpv4 => "public IPv4",
+            CostCategory::LoadBalancer => "load balancer",
+            CostCategory::S3 => "S3",
+            CostCategory::Sqs => "SQS",
+            CostCategory::DynamoDb => "DynamoDB",
+            CostCategory::CloudWatch => "CloudWatch",
+            CostCategory::CloudTrail => "CloudTrail",
+            CostCategory::Route53 => "Route 53",
+            CostCategory::Kms => "KMS",
+            CostCategory::DataTransfer => "data transfer",
+            CostCategory::Other => "other",
+        }
+    }
+}
+
+/// What the environment may cost: its monthly budget, the usage the estimate assumes, and the
+/// plan's own estimate to compare with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// US dollars a month; `validate` fails when the estimate exceeds it, and Terraform creates
+    /// an AWS Budgets budget of this amount.
+    pub budget_usd: u32,
+    pub usage: Usage,
+    /// The plan's figures by category, in US dollars a month (empty: none given).
+    pub plan_estimate: Vec<(CostCategory, u32)>,
+}
+
 /// The kinds of named resources; each has its naming rule ([`crate::rules`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameKind {
@@ -253,6 +367,7 @@ pub enum NameKind {
     Dashboard,
     Alarm,
     Trail,
+    Budget,
     Tag,
 }
 
@@ -283,6 +398,7 @@ pub struct Names {
     pub sqs_log_group: String,
     pub dashboard: String,
     pub trail: String,
+    pub budget: String,
     pub certificate: String,
     pub state_bucket: String,
     pub lock_table: String,
@@ -340,6 +456,7 @@ impl Names {
             sqs_log_group: format!("/{project}/{env}/sqs"),
             dashboard: p.clone(),
             trail: format!("{p}-trail"),
+            budget: format!("{p}-monthly"),
             certificate: format!("{p}-cert"),
             state_bucket: format!("mht-terraform-state-{env}"),
             lock_table: format!("mht-terraform-locks-{env}"),
@@ -401,6 +518,7 @@ impl Names {
             ),
             (K::Dashboard, "names.dashboard".into(), &self.dashboard),
             (K::Trail, "names.trail".into(), &self.trail),
+            (K::Budget, "names.budget".into(), &self.budget),
             (K::Tag, "names.certificate".into(), &self.certificate),
             (K::Bucket, "names.state_bucket".into(), &self.state_bucket),
             (K::Table, "names.lock_table".into(), &self.lock_table),
@@ -457,6 +575,7 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub monitoring: Monitoring,
     pub deployment: Deployment,
     pub backend: Backend,
+    pub cost: Cost,
     pub names: Names,
 }
 

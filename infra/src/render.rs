@@ -27,23 +27,41 @@ pub struct File {
     pub content: String,
 }
 
-/// Every generated file for these environments.
+/// The files `render` writes into each environment's root directory.
+pub const FILE_NAMES: [&str; 3] = ["main.tf.json", "README.md", "cost.json"];
+
+/// Every generated file for these environments; the hosted zone's cost is split between them.
 pub fn files(envs: &[Environment]) -> Vec<File> {
     envs.iter()
         .flat_map(|env| {
             let dir = root_dir(&env.name);
+            let [main, readme_md, cost_json] = FILE_NAMES.map(|f| format!("{dir}/{f}"));
             [
                 File {
-                    path: format!("{dir}/main.tf.json"),
+                    path: main,
                     content: pretty(&root(env)),
                 },
                 File {
-                    path: format!("{dir}/README.md"),
+                    path: readme_md,
                     content: readme(env),
+                },
+                File {
+                    path: cost_json,
+                    content: pretty(&cost_file(env, envs.len())),
                 },
             ]
         })
         .collect()
+}
+
+/// The estimate as `cost diff --base <ref>` reads it back from any commit.
+fn cost_file(env: &Environment, shared_by: usize) -> Value {
+    let mut doc = match crate::cost::estimate(env, shared_by) {
+        Ok(e) => e.to_json(),
+        Err(why) => json!({ "environment": env.name, "error": why }),
+    };
+    doc["//"] = json!(GENERATED);
+    doc
 }
 
 fn pretty(v: &Value) -> String {
@@ -257,6 +275,9 @@ fn monitoring(env: &Environment) -> Value {
         "queue_name": n.queue,
         "dead_letter_queue_name": n.dead_letter_queue,
         "alb_arn_suffix": "${module.alb.arn_suffix}",
+        "budget_name": n.budget,
+        "budget_limit_usd": env.cost.budget_usd,
+        "budget_environment": env.name,
     })
 }
 

@@ -74,6 +74,7 @@ impl<T: fmt::Display, C: fmt::Display> Environment<T, C> {
         iam(&mut out, self);
         dns_and_monitoring(&mut out, self);
         deployment_and_backend(&mut out, self);
+        cost(&mut out, self);
         for (_, path, name) in self.names.all() {
             if path != "names.lock_table" {
                 out.add(&path, name, Class::Own);
@@ -270,5 +271,22 @@ fn deployment_and_backend<T, C>(out: &mut Out, env: &Environment<T, C>) {
     if !b.extra.is_empty() {
         let extra: Vec<String> = b.extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.add("backend.extra", extra.join(", "), Dimension);
+    }
+}
+
+fn cost<T, C>(out: &mut Out, env: &Environment<T, C>) {
+    use Class::Dimension;
+    let c = &env.cost;
+    out.add("cost.budget_usd", c.budget_usd, Dimension);
+    for (name, value) in c.usage.figures() {
+        out.add(&format!("cost.usage.{name}"), value, Dimension);
+    }
+    if !c.plan_estimate.is_empty() {
+        let plan: Vec<String> = c
+            .plan_estimate
+            .iter()
+            .map(|(cat, usd)| format!("{} ${usd}", cat.label()))
+            .collect();
+        out.add("cost.plan_estimate", plan.join(", "), Dimension);
     }
 }

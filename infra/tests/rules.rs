@@ -508,6 +508,16 @@ fn cases() -> Vec<Case> {
             Box::new(|| production_with(|b| b.dns(|d| d.zone.zone_id = "Z999".into()))),
         ),
         (
+            "cost.usage",
+            "staging.cost.usage.alb_lcus",
+            Box::new(|| staging_with(|b| b.cost(|c| c.usage.alb_lcus = -1.0))),
+        ),
+        (
+            "cost.budget",
+            "production.cost.budget_usd",
+            Box::new(|| production_with(|b| b.compute(|c| c.instance_count = 6))),
+        ),
+        (
             "promotion.order",
             "production.promoted_from",
             Box::new(|| production_with(|b| b.promoted_from("stagign"))),
@@ -651,6 +661,8 @@ fn names_follow_each_kinds_rule() {
         (LogGroup, "/mht-api/staging/app", "/mht api"),
         (Dashboard, "mht-api-staging", "mht/api"),
         (Alarm, "a", &"a".repeat(256)),
+        (Budget, "mht-api-staging-monthly", "mht:monthly"),
+        (Budget, "monthly", "back\\slash"),
         (Trail, "mht-api-trail", "mht--trail"),
         (Trail, "mht.trail", "-trail"),
         (Tag, "x", &"x".repeat(257)),

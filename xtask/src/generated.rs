@@ -73,7 +73,7 @@ pub fn leftovers(root: &Path, envs: &[Environment]) -> Vec<String> {
         })
         .flat_map(|e| {
             let env_dir = render::root_dir(&e.file_name().to_string_lossy());
-            ["main.tf.json", "README.md"].map(|f| format!("{env_dir}/{f}"))
+            render::FILE_NAMES.map(|f| format!("{env_dir}/{f}"))
         })
         .filter(|rel| {
             std::fs::read_to_string(root.join(rel)).is_ok_and(|text| text.contains(GENERATED))

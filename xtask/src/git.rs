@@ -26,6 +26,17 @@ pub fn head(root: &Path) -> Result<String> {
     }
 }
 
+/// The text of `path` (relative to the root) at `rev`, or why it cannot be read.
+pub fn show(root: &Path, rev: &str, path: &str) -> Result<String> {
+    let sh = shell(root)?;
+    let spec = format!("{rev}:{path}");
+    cmd!(sh, "git show {spec}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .with_context(|| format!("`{path}` is not in `{rev}` (an unknown ref, or a commit from before the file existed)"))
+}
+
 /// Tracked changes or untracked files that are not ignored.
 pub fn dirty(root: &Path) -> Result<Vec<String>> {
     let sh = shell(root)?;

@@ -94,6 +94,8 @@ enum Task {
     History(tasks::deploy::History),
     /// Release a Terraform state lock left behind by a run that is over
     Unlock(tasks::unlock::Unlock),
+    /// Monthly cost estimate per environment, its budget and the plan's figure; `cost diff`
+    Cost(tasks::cost::Cost),
     /// Check the environment's S3 buckets live, with a write/read round trip
     TestS3(tasks::test_s3::TestS3),
     /// Check the environment's SQS queues and alarms live, with a message round trip
@@ -144,6 +146,7 @@ fn dispatch(task: Task, p: &project::Project) -> anyhow::Result<ExitCode> {
         Task::Destroy(t) => t.run(p),
         Task::History(t) => t.run(p),
         Task::Unlock(t) => t.run(p),
+        Task::Cost(t) => t.run(p),
         Task::TestS3(t) => t.run(p),
         Task::TestSqs(t) => t.run(p),
         Task::Local(t) => t.run(p),

@@ -106,7 +106,12 @@ pub fn cli_config(p: &Project) -> Result<Option<PathBuf>> {
 /// `terraform init -backend=false` and `terraform validate` of one root, offline when a mirror
 /// is configured or found. Returns Terraform's error diagnostics (empty: valid).
 pub fn validate_root(p: &Project, env: &str) -> Result<Vec<String>> {
-    let run = Run::new(p, env)?;
+    // Its own data directory: the root's `.terraform` may hold a backend a deploy configured
+    // (an emulator long gone, say), which `init -backend=false` would still try to read.
+    let run = Run {
+        data_dir: Some(p.root.join(".mht/validate").join(env)),
+        ..Run::new(p, env)?
+    };
     run.init(&["-backend=false"])?;
     let (_, stdout, _) = run.terraform(&["validate", "-json", "-no-color"])?;
     let report: serde_json::Value = serde_json::from_str(&stdout)
@@ -205,13 +210,31 @@ pub fn emulator_override(
                 "bucket_policies": infra::render::bucket_policies(&buckets),
             },
             "sqs": {"redrive_allow_policy_enabled": false},
-            "monitoring": {"cloudtrail_enabled": false},
+            "monitoring": {"cloudtrail_enabled": false, "budget_enabled": false},
         },
     })
 }
 
 /// Write the emulator override into `env`'s root, or remove it (`None`) so that a run against
 /// AWS can never pick up emulator endpoints.
+/// What the emulator override switches off, and why (README, "What the emulator cannot show").
+pub const EMULATOR_SKIPS: [(&str, &str); 5] = [
+    (
+        "the CloudTrail trail",
+        "moto 5.2 breaks on its bucket policy check",
+    ),
+    ("S3 Intelligent-Tiering", "moto 5.2 lacks the API"),
+    ("the DLQ redrive-allow policy", "moto 5.2 breaks on it"),
+    (
+        "the TLS-only bucket policy deny",
+        "moto ignores policy conditions and would deny every request",
+    ),
+    (
+        "the AWS Budgets budget",
+        "moto 5.2 lacks DescribeSubscribersForNotification, which Terraform reads",
+    ),
+];
+
 pub fn set_emulator_override(
     p: &Project,
     env: &infra::Environment,
@@ -240,6 +263,8 @@ pub struct Run {
     pub dir: PathBuf,
     pub log: PathBuf,
     config: Option<PathBuf>,
+    /// Terraform's working data (`TF_DATA_DIR`) when not the root's own `.terraform`.
+    data_dir: Option<PathBuf>,
     /// Wall time spent inside Terraform so far (to report the tool's own overhead).
     pub spent: std::cell::Cell<std::time::Duration>,
 }
@@ -363,6 +388,9 @@ impl Run {
         if let Some(config) = &self.config {
             cmd.env("TF_CLI_CONFIG_FILE", config);
         }
+        if let Some(data) = &self.data_dir {
+            cmd.env("TF_DATA_DIR", data);
+        }
         cmd
     }
 
@@ -463,6 +491,7 @@ impl Run {
                 crate::git::utc_now().replace(':', "")
             )),
             config: cli_config(p)?,
+            data_dir: None,
             spent: Default::default(),
         })
     }
@@ -589,6 +618,11 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
         Some(endpoint) => {
             let zone = aws.emulator_zone(&env.dns.zone.name)?;
             set_emulator_override(p, env, Some((endpoint, &zone)))?;
+            let skipped: Vec<String> = EMULATOR_SKIPS
+                .iter()
+                .map(|(what, why)| format!("{what} ({why})"))
+                .collect();
+            println!("skipped on the emulator: {}", skipped.join("; "));
         }
         None => set_emulator_override(p, env, None)?,
     }

@@ -33,9 +33,11 @@ fn terraform_validates_both_roots_offline_with_one_plugin_cache() {
         config.contains("filesystem_mirror") && config.contains("plugin_cache_dir"),
         "{config}"
     );
-    for env in ["staging", "production"] {
+    for builder in infra::environments::all() {
+        // validate's own data directory, apart from the root's `.terraform` a deploy uses.
         let providers = root.path().join(format!(
-            "infra/environments/{env}/.terraform/providers/registry.terraform.io/hashicorp/aws"
+            ".mht/validate/{}/providers/registry.terraform.io/hashicorp/aws",
+            builder.env_name()
         ));
         let version = std::fs::read_dir(&providers)
             .unwrap()

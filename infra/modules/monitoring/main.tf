@@ -134,3 +134,81 @@ resource "aws_cloudtrail" "this" {
 
   tags = { Name = var.trail_name }
 }
+
+################################################################################
+# Cost budget: alerts at 80 % of actual and 100 % of forecast spend
+################################################################################
+
+data "aws_caller_identity" "current" {
+  count = var.budget_enabled ? 1 : 0
+}
+
+# AWS Budgets publishes to the alerts topic only when the topic policy lets it.
+resource "aws_sns_topic_policy" "this" {
+  count = var.budget_enabled ? 1 : 0
+
+  arn = aws_sns_topic.this.arn
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "OwnerAccount"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current[0].account_id}:root" }
+        Action    = ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:ListSubscriptionsByTopic"]
+        Resource  = aws_sns_topic.this.arn
+      },
+      {
+        Sid       = "CloudWatchAlarms"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = "SNS:Publish"
+        Resource  = aws_sns_topic.this.arn
+      },
+      {
+        Sid       = "Budgets"
+        Effect    = "Allow"
+        Principal = { Service = "budgets.amazonaws.com" }
+        Action    = "SNS:Publish"
+        Resource  = aws_sns_topic.this.arn
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current[0].account_id } }
+      },
+    ]
+  })
+}
+
+resource "aws_budgets_budget" "this" {
+  count = var.budget_enabled ? 1 : 0
+
+  name         = var.budget_name
+  budget_type  = "COST"
+  limit_amount = format("%.2f", var.budget_limit_usd)
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+
+  # Only this environment's spend: the `Environment` tag every resource carries (provider
+  # default_tags), activated as a cost-allocation tag in the billing console.
+  cost_filter {
+    name   = "TagKeyValue"
+    values = ["user:Environment$${var.budget_environment}"]
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    threshold                 = 80
+    threshold_type            = "PERCENTAGE"
+    notification_type         = "ACTUAL"
+    subscriber_sns_topic_arns = [aws_sns_topic.this.arn]
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    threshold                 = 100
+    threshold_type            = "PERCENTAGE"
+    notification_type         = "FORECASTED"
+    subscriber_sns_topic_arns = [aws_sns_topic.this.arn]
+  }
+
+  depends_on = [aws_sns_topic_policy.this]
+}

@@ -62,3 +62,24 @@ variable "alb_arn_suffix" {
   description = "Load balancer shown on the dashboard"
   type        = string
 }
+
+variable "budget_enabled" {
+  description = "Create the AWS Budgets budget; false only on emulators without the Budgets API Terraform reads"
+  type        = bool
+  default     = true
+}
+
+variable "budget_name" {
+  description = "Name of the monthly cost budget"
+  type        = string
+}
+
+variable "budget_limit_usd" {
+  description = "Monthly budget in US dollars (the model's `cost.budget_usd`)"
+  type        = number
+}
+
+variable "budget_environment" {
+  description = "Value of the `Environment` cost-allocation tag the budget is filtered by"
+  type        = string
+}

@@ -7,6 +7,7 @@
 
 mod backend;
 mod compute;
+mod cost;
 mod deployment;
 mod dns;
 mod dynamodb;
@@ -63,6 +64,7 @@ rules! {
     NAME_LOG_GROUP = "name.log-group", "CloudWatch Logs API Reference, CreateLogGroup: 1-512 chars of `a-zA-Z0-9_-/.#`";
     NAME_DASHBOARD = "name.dashboard", "CloudWatch API Reference, PutDashboard DashboardName: up to 255 chars of `A-Za-z0-9-_`";
     NAME_ALARM = "name.alarm", "CloudWatch API Reference, PutMetricAlarm AlarmName: 1-255 chars";
+    NAME_BUDGET = "name.budget", "AWS Budgets API Reference, Budget BudgetName: 1-100 chars, no `:` or `\\`";
     NAME_TRAIL = "name.cloudtrail", "CloudTrail API Reference, CreateTrail Name: 3-128 chars, letters, digits, `.` `_` `-`, starting and ending with a letter or digit";
     NAME_TAG = "name.tag", "EC2 User Guide, Tag restrictions: a `Name` tag value is at most 256 chars";
     CIDR = "network.cidr", "VPC User Guide, VPC CIDR blocks: an IPv4 network address (no host bits) with a /16 to /28 netmask";
@@ -118,6 +120,8 @@ rules! {
     ISOLATION_SHARED = "isolation.shared", "seed §1: the hosted zone is the one shared resource, and it is the same zone everywhere";
     TERRAFORM_VALIDATE = "terraform.validate", "Terraform: `terraform validate` accepts the root and the modules it calls";
     RENDER_FRESH = "render.fresh", "this tool: generated files match a fresh `cargo xtask render`";
+    COST_USAGE = "cost.usage", "AWS Budgets API Reference, Budget BudgetLimit: a positive amount; this tool: usage figures are finite and not negative";
+    COST_BUDGET = "cost.budget", "this tool: the monthly estimate from the price sheet (infra/prices/) stays within the environment's declared budget";
     PROMOTION = "promotion.order", "this tool: an environment is promoted from another defined environment, and the promotion order has no cycle";
     PARITY = "parity.feature", "seed §2: staging mirrors production's features; only declared dimensions differ";
 }
@@ -285,6 +289,7 @@ pub fn check_environment(env: &Draft) -> Vec<Violation> {
     monitoring::check_monitoring(&mut s, env);
     deployment::check_deployment(&mut s, env);
     backend::check_backend(&mut s, env);
+    cost::check_cost(&mut s, env);
     s.out
 }
 

@@ -1,7 +1,7 @@
 //! Resource names: each kind of named resource and the naming rule AWS enforces for it.
 
 use super::{
-    all_chars, Rule, Sink, NAME_ALARM, NAME_ASG, NAME_BUCKET, NAME_DASHBOARD,
+    all_chars, Rule, Sink, NAME_ALARM, NAME_ASG, NAME_BUCKET, NAME_BUDGET, NAME_DASHBOARD,
     NAME_INSTANCE_PROFILE, NAME_LAUNCH_TEMPLATE, NAME_LOAD_BALANCER, NAME_LOG_GROUP, NAME_POLICY,
     NAME_QUEUE, NAME_ROLE, NAME_SECURITY_GROUP, NAME_TABLE, NAME_TAG, NAME_TARGET_GROUP,
     NAME_TOPIC, NAME_TRAIL,
@@ -87,6 +87,7 @@ impl NameKind {
             NameKind::Dashboard => NAME_DASHBOARD,
             NameKind::Alarm => NAME_ALARM,
             NameKind::Trail => NAME_TRAIL,
+            NameKind::Budget => NAME_BUDGET,
             NameKind::Tag => NAME_TAG,
         }
     }
@@ -146,6 +147,10 @@ impl NameKind {
             NameKind::Dashboard => limit(1, 255).or_else(|| {
                 (!all_chars(name, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
                     .then(|| "may only contain letters, digits, `-` and `_`".into())
+            }),
+            NameKind::Budget => limit(1, 100).or_else(|| {
+                (name.contains(':') || name.contains('\\'))
+                    .then(|| "may not contain `:` or `\\`".into())
             }),
             NameKind::Trail => limit(3, 128).or_else(|| {
                 if !all_chars(name, |c| c.is_ascii_alphanumeric() || "._-".contains(c)) {

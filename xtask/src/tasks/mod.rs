@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod cost;
 pub mod demo;
 pub mod deploy;
 pub mod local;
