@@ -26,7 +26,7 @@ fn validate_passes_on_the_shipped_environments() {
         .iter()
         .map(|b| format!("rules: {}", b.env_name()))
         .collect::<Vec<_>>();
-    let checks = ["isolation", "promotion", "parity", "rendered files"];
+    let checks = ["isolation", "promotion", "parity", "budget", "rendered files"];
     for check in rules.iter().map(String::as_str).chain(checks) {
         let line = out
             .stdout
@@ -44,9 +44,10 @@ fn validate_json_lists_every_check() {
     out.expect(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["ok"], true);
-    // One rules check per environment, then isolation, promotion, parity, rendered files.
+    // One rules check per environment, then isolation, promotion, parity, budget, rendered
+    // files.
     let envs = infra::environments::all().len();
-    assert_eq!(v["checks"].as_array().unwrap().len(), envs + 4);
+    assert_eq!(v["checks"].as_array().unwrap().len(), envs + 5);
 }
 
 #[test]
@@ -208,6 +209,20 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
             "deployment.rollback_timeout_minutes",
             "deployment.discord_notifications",
             "backend.state_retention_days",
+            "cost.budget_usd",
+            "cost.usage.data_gb",
+            "cost.usage.log_bucket_gb",
+            "cost.usage.s3_put_thousands",
+            "cost.usage.s3_get_thousands",
+            "cost.usage.sqs_requests_millions",
+            "cost.usage.dynamodb_writes_millions",
+            "cost.usage.dynamodb_reads_millions",
+            "cost.usage.dynamodb_gb",
+            "cost.usage.log_ingest_gb",
+            "cost.usage.alb_lcus",
+            "cost.usage.dns_queries_millions",
+            "cost.usage.transfer_out_gb",
+            "cost.plan_estimate",
             "names.target_groups[0]",
             "names.team_policies[0]",
             "names.target_groups[1]",
@@ -321,6 +336,7 @@ fn every_task_is_listed_and_aws_tasks_need_credentials() {
         "destroy",
         "history",
         "unlock",
+        "cost",
         "local",
     ] {
         assert!(help.stdout.contains(task), "--help lacks {task}");
@@ -798,6 +814,15 @@ fn harmless_invocations() -> Vec<Vec<&'static str>> {
         &["destroy", "staging"],
         &["history", "staging"],
         &["unlock", "staging", "some-lock-id"],
+        &["cost"],
+        &[
+            "cost",
+            "diff",
+            "staging",
+            "production",
+            "--format",
+            "markdown",
+        ],
         &["test-s3", "staging"],
         &["test-sqs", "staging", "--format", "json"],
         &["local", "status"],
@@ -904,4 +929,45 @@ fn a_full_disk_is_an_error_and_a_closed_pipe_is_quiet() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn cost_shows_each_line_the_budget_and_the_plan() {
+    let out = xtask(None, &[], &["cost", "staging"]);
+    out.expect(0)
+        .contains("EC2 instances, 2 × t2.micro")
+        .contains("1460 instance-hour × $0.0116")
+        .contains("(budget $70, ")
+        .contains("the plan $25)")
+        .contains("where the estimate and the plan differ:")
+        .contains("free tier (not subtracted above):");
+    let json = xtask(None, &[], &["cost", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.expect(0).stdout).unwrap();
+    let envs = infra::environments::all();
+    assert_eq!(v.as_array().unwrap().len(), envs.len());
+    for (doc, builder) in v.as_array().unwrap().iter().zip(&envs) {
+        assert_eq!(doc["environment"], builder.env_name());
+        let sum: f64 = doc["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["monthly_usd"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (sum - doc["total_usd"].as_f64().unwrap()).abs() < 0.05,
+            "{doc}"
+        );
+    }
+    xtask(None, &[], &["cost", UNKNOWN])
+        .expect(1)
+        .contains(&format!("unknown environment `{UNKNOWN}`"));
+    xtask(None, &[], &["cost", "diff", "staging"])
+        .expect(1)
+        .contains("name two environments");
+    xtask(
+        None,
+        &[],
+        &["cost", "diff", "staging", "production", "--base", "main"],
+    )
+    .expect(2);
 }

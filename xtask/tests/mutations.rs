@@ -58,6 +58,13 @@ fn each_mistake_fails_validate_with_path_and_fix() {
         ),
         (
             envs,
+            "c.instance_count = 3;",
+            "c.instance_count = 6;",
+            "production.cost.budget_usd",
+            "biggest items: EC2 instances, 6 × t3.medium $182.21",
+        ),
+        (
+            envs,
             ".sqs(|q| q.log_retention_days = 7)",
             ".sqs(|q| q.log_retention_days = 10)",
             "staging.sqs.log_retention_days",
@@ -227,4 +234,45 @@ fn adding_an_environment_is_one_function_then_render() {
     run(&local, &["--local", "deploy", "production"])
         .expect(1)
         .contains("has no successful deployment to `qa`; run `cargo xtask deploy qa` first");
+}
+
+/// A change committed in a scratch repository: `cost diff --base HEAD~1` shows what it adds a
+/// month, from the estimate committed at the base (`cost.json`) and this working tree.
+#[test]
+fn cost_diff_against_the_previous_commit() {
+    let copy = workspace_copy("cost");
+    let root = copy.path();
+    let run = |args: &[&str]| cargo_xtask(root, "cost", &[], args);
+    run(&["validate"]).expect(0);
+    commit_all(root);
+    let envs = "infra/src/environments.rs";
+    edit(root, envs, "c.instance_count = 3;", "c.instance_count = 4;");
+    edit(root, envs, "c.budget_usd = 180;", "c.budget_usd = 220;");
+    run(&["render"]).expect(0);
+    support::git(root, &["commit", "-qam", "production: a fourth instance"]);
+
+    run(&[
+        "cost",
+        "diff",
+        "--base",
+        "HEAD~1",
+        "production",
+        "--format",
+        "markdown",
+    ])
+    .expect(0)
+    .contains("### Monthly cost, `production`: `HEAD~1` → this working tree: +$34.66")
+    .contains("| EC2 instances, 4 × t3.medium | $91.10 | $121.47 | +$30.37 |")
+    .contains("| total | $162.69 | $197.35 | +$34.66 |");
+    // Staging did not change: only its totals, unchanged.
+    let staging = run(&[
+        "cost", "diff", "--base", "HEAD~1", "staging", "--format", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&staging.expect(0).stdout).unwrap();
+    let changes = v[0]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["delta"], 0.0);
+    run(&["cost", "diff", "--base", "no-such-ref"])
+        .expect(1)
+        .contains("is not in `no-such-ref`");
 }
