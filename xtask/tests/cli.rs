@@ -26,7 +26,13 @@ fn validate_passes_on_the_shipped_environments() {
         .iter()
         .map(|b| format!("rules: {}", b.env_name()))
         .collect::<Vec<_>>();
-    let checks = ["isolation", "promotion", "parity", "budget", "rendered files"];
+    let checks = [
+        "isolation",
+        "promotion",
+        "parity",
+        "budget",
+        "rendered files",
+    ];
     for check in rules.iter().map(String::as_str).chain(checks) {
         let line = out
             .stdout
