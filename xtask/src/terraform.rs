@@ -622,7 +622,7 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
                 .iter()
                 .map(|(what, why)| format!("{what} ({why})"))
                 .collect();
-            println!("skipped on the emulator: {}", skipped.join("; "));
+            eprintln!("skipped on the emulator: {}", skipped.join("; "));
         }
         None => set_emulator_override(p, env, None)?,
     }
