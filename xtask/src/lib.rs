@@ -110,7 +110,6 @@ enum Task {
 
 /// Parse the command line and run the task; errors are printed with their causes.
 pub fn run() -> ExitCode {
-    output::default_sigpipe();
     let cli = Cli::parse();
     interrupt::install();
     let result = project::env_bool("MHT_LOCAL").and_then(|local_var| {

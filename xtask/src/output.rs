@@ -2,10 +2,10 @@
 //! crate are the crate's own (defined at the top of `lib.rs`, same syntax) and write through
 //! here, so no task ever panics on a closed or full stdout, whoever wrote the task.
 //!
-//! - A closed pipe (`cargo xtask show staging | head -1`): `run` resets SIGPIPE to its default
-//!   on unix, so the kernel ends the process quietly at the first write, as it ends `cat` or
-//!   `grep`. Where that is not possible, the broken pipe is recorded like any other write error
-//!   and ends nothing but the output, silently.
+//! - A closed pipe (`cargo xtask show staging | head -1`): SIGPIPE stays ignored (Rust's
+//!   default), so the reader leaving never kills the tool in the middle of a deploy while
+//!   Terraform holds the state lock; the broken pipe is recorded like any other write error and
+//!   ends nothing but the output, silently.
 //! - Any other write error (`>/dev/full`: no space left on device): the first one is recorded,
 //!   later output is skipped, the task runs to its end (so it still stops the emulator it
 //!   started, stores its record, …), and [`finish`] reports the error and exits 1, as
@@ -38,17 +38,6 @@ pub fn stderr(args: fmt::Arguments<'_>) {
 /// The first stdout write error so far.
 pub fn stdout_error() -> Option<&'static io::Error> {
     STDOUT_ERROR.get()
-}
-
-/// Let a closed pipe end the process quietly, as it ends other command-line tools: Rust
-/// ignores SIGPIPE, which turns every later write into an error.
-pub fn default_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: called first thing in `run`, before any thread exists; SIG_DFL is a valid
-    // disposition for SIGPIPE. Children get it anyway (std resets it when it spawns them).
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
 }
 
 /// Flush stdout and turn a write error into the exit code: a broken pipe stays quiet, any
