@@ -4,7 +4,7 @@
 use crate::aws::Aws;
 use crate::project::Project;
 use crate::terraform::{self, PlanSummary, Run};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use infra::Environment;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,10 +38,14 @@ pub fn plan_env(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
     }
     backend_ready(aws, env)?;
     let run = terraform::prepare(p, env, aws)?;
-    let plans = p.root.join(".mht/plans");
-    std::fs::create_dir_all(&plans)?;
-    let plan_file = plans.join(format!("{}.tfplan", env.name));
+    let plan_file = p.private_dir("plans")?.join(format!("{}.tfplan", env.name));
     let summary = run.plan(&plan_file)?;
+    // Terraform writes it world-readable; it holds state values.
+    std::fs::set_permissions(
+        &plan_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .with_context(|| format!("cannot restrict `{}` to its owner", plan_file.display()))?;
     Ok(Planned {
         run,
         plan_file,

@@ -371,6 +371,24 @@ impl Project {
         })
     }
 
+    /// `.mht/<rel>`, created if missing, open to the owner only (0700, `.mht` too): Terraform
+    /// logs and saved plans hold state values, secrets included.
+    pub fn private_dir(&self, rel: &str) -> Result<PathBuf> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let base = self.root.join(".mht");
+        let dir = base.join(rel);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        for d in [&base, &dir] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot restrict `{}` to its owner", d.display()))?;
+        }
+        Ok(dir)
+    }
+
     pub fn state_path(&self) -> PathBuf {
         self.root.join(STATE_FILE)
     }

@@ -396,9 +396,11 @@ impl Run {
 
     fn append_log(&self, args: &[&str], text: &[u8]) -> Result<()> {
         use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&self.log)?;
         writeln!(f, "$ terraform {}", args.join(" "))?;
         f.write_all(text)?;
@@ -481,9 +483,7 @@ impl Run {
                 dir.display()
             );
         }
-        let logs = p.root.join(".mht/logs");
-        std::fs::create_dir_all(&logs)
-            .with_context(|| format!("cannot create `{}`", logs.display()))?;
+        let logs = p.private_dir("logs")?;
         Ok(Run {
             dir,
             log: logs.join(format!(

@@ -27,6 +27,17 @@ fn terraform_validates_both_roots_offline_with_one_plugin_cache() {
         .find(|l| l.starts_with("terraform validate"))
         .unwrap_or_default();
     assert!(line.contains(" ok "), "{}", out.stdout);
+    // Terraform's logs hold state values: open to the owner only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&root.path().join(".mht")), 0o700);
+    let logs = root.path().join(".mht/logs");
+    assert_eq!(mode(&logs), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&logs).unwrap().flatten().collect();
+    assert!(!files.is_empty());
+    for f in files {
+        assert_eq!(mode(&f.path()), 0o600, "{}", f.path().display());
+    }
     // One shared cache; each root links into it instead of holding its own copy.
     let config = std::fs::read_to_string(root.path().join(".mht/terraform.tfrc")).unwrap();
     assert!(

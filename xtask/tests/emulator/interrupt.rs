@@ -67,6 +67,11 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
         .expect(0)
         .contains("nothing to release");
     run(r, &ep, &[], "", &["plan", "staging"]).expect(2);
+    // The saved plan holds state values: open to the owner only, in a directory likewise.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&r.join(".mht/plans")), 0o700);
+    assert_eq!(mode(&r.join(".mht/plans/staging.tfplan")), 0o600);
 }
 
 /// `deploy staging --yes` in its own process group; SIGINT to that group (as a terminal's
