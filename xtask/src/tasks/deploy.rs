@@ -63,14 +63,6 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// The environment `env` is promoted from (declared in the model), whose records gate `env`.
-fn previous(p: &Project, env: &Environment) -> Result<Option<Environment>> {
-    env.promoted_from
-        .as_deref()
-        .map(|name| p.environment(name))
-        .transpose()
-}
-
 /// Post the result to the environment's Discord webhook, if it has one. Never fails the deploy;
 /// never prints the URL.
 fn notify(env: &Environment, text: &str) {
@@ -242,8 +234,9 @@ impl Deploy {
     /// in CI. Records a gate override in `record`.
     fn guard(&self, p: &Project, env: &Environment, aws: &Aws, record: &mut Record) -> Result<()> {
         let (name, commit) = (&env.name, &record.commit);
-        if let Some(prev) = previous(p, env)? {
-            let promoted = records::list(aws, &prev)?
+        let report = infra::validate(p.builders());
+        if let Some(prev) = infra::promotion::previous(&report.environments, env) {
+            let promoted = records::list(aws, prev)?
                 .iter()
                 .any(|r| r.action == Action::Deploy && &r.commit == commit && r.succeeded());
             if !promoted {
