@@ -817,7 +817,7 @@ fn assumed_roles_are_checked() {
         let found = two_accounts(good);
         assert!(found.is_empty(), "`{good}`: {found:?}");
     }
-    let cases = [
+    let mut cases = vec![
         (
             two_accounts("arn:aws:iam::111111111111:role/mht-deployer"),
             "env.assume-role-account",
@@ -863,6 +863,21 @@ fn assumed_roles_are_checked() {
             "the role's trust policy names",
         ),
     ];
+    let extra = staging_with(|b| {
+        b.backend(|k| {
+            k.extra.push((
+                "assume_role".into(),
+                "arn:aws:iam::123456789012:role/x".into(),
+            ))
+        })
+    });
+    cases.push((
+        extra,
+        "backend.argument",
+        "staging.backend.extra.assume_role",
+        "takes from the model",
+        "declare the role with `.assume_role(",
+    ));
     for (found, rule, location, problem, fix) in cases {
         assert_eq!(found.len(), 1, "{found:?}");
         let v = &found[0];
