@@ -181,7 +181,16 @@ impl Aws {
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
                 if causes(&err).to_lowercase().contains("credential") =>
             {
-                self.no_credentials(call, &causes(&err))
+                match &self.role {
+                    Some((role, env)) if sts_refused(&err) => {
+                        let cause = shown_at_most(&causes(&err), 200);
+                        format!(
+                            "{call}: cannot assume role `{role}` (declared by `{env}`) at {}: STS refused: {cause}; the role's trust policy must allow the caller sts:AssumeRole (with the external ID, if it requires one), else fix `assume_role` of `{env}` in infra/src/environments.rs",
+                            self.target
+                        )
+                    }
+                    _ => self.no_credentials(call, &causes(&err)),
+                }
             }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
                 "{call}: cannot reach {}: {}",
@@ -280,11 +289,6 @@ impl Aws {
             .collect::<Vec<_>>()
             .join(" or ");
         let cause = shown_at_most(causes, 200);
-        if let (Some((role, env)), true) = (&self.role, causes.contains("service error")) {
-            return format!(
-                "{call}: cannot assume role `{role}` (declared by `{env}`) at {target}: STS refused: {cause}; the role's trust policy must allow the caller sts:AssumeRole (with the external ID, if it requires one), else fix `assume_role` of `{env}` in infra/src/environments.rs"
-            );
-        }
         let Some((name, why)) = &self.profile else {
             return format!(
                 "{call}: no AWS credentials for {target}: none in the environment (AWS_ACCESS_KEY_ID), no default profile in {listed}, no SSO session and no instance role ({cause}); set AWS_PROFILE to a profile in those files (after `aws sso login` for SSO), or use --local for the emulator"
@@ -322,6 +326,20 @@ async fn assuming(base: SdkConfig, role: &infra::model::AssumeRole, arn: String)
     }
     let provider = SharedCredentialsProvider::new(provider.build().await);
     base.into_builder().credentials_provider(provider).build()
+}
+
+/// Whether STS answered the role's `AssumeRole` with an error, as opposed to the base
+/// credentials missing or STS being out of reach.
+fn sts_refused(err: &(dyn StdError + 'static)) -> bool {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(SdkError::ServiceError(_)) = e.downcast_ref::<SdkError<AssumeRoleError>>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// The error and its causes, each level's message once, without the debug dump.
