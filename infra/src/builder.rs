@@ -5,9 +5,9 @@
 //! handles those names as strings.
 
 use crate::model::{
-    Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption, Environment,
-    HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs, StorageClass, Transition,
-    Usage, S3,
+    AssumeRole, Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption,
+    Environment, HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs,
+    StorageClass, Transition, Usage, S3,
 };
 use crate::rules::{self, Violation};
 
@@ -135,6 +135,7 @@ impl EnvironmentBuilder {
                 region: String::new(),
                 account_id: String::new(),
                 profile: None,
+                assume_role: None,
                 protected: false,
                 promoted_from: None,
                 tags: Vec::new(),
@@ -198,6 +199,24 @@ impl EnvironmentBuilder {
 
     pub fn profile(mut self, profile: &str) -> Self {
         self.env.profile = Some(profile.to_string());
+        self
+    }
+
+    /// Assume `role` for every AWS call of the tool and of Terraform: a role ARN, or a role name
+    /// in the environment's account. The role must be in the environment's `account`.
+    pub fn assume_role(self, role: &str) -> Self {
+        self.assume_role_with(role, |_| {})
+    }
+
+    /// [`EnvironmentBuilder::assume_role`] with a session name or an external ID set in `edit`.
+    pub fn assume_role_with(mut self, role: &str, edit: impl FnOnce(&mut AssumeRole)) -> Self {
+        let mut assume = AssumeRole {
+            role: role.to_string(),
+            session_name: None,
+            external_id: None,
+        };
+        edit(&mut assume);
+        self.env.assume_role = Some(assume);
         self
     }
 
@@ -301,6 +320,7 @@ pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
         region: draft.region,
         account_id: draft.account_id,
         profile: draft.profile,
+        assume_role: draft.assume_role,
         protected: draft.protected,
         promoted_from: draft.promoted_from,
         tags: draft.tags,

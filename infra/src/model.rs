@@ -348,6 +348,33 @@ pub struct Cost {
     pub plan_estimate: Vec<(CostCategory, u32)>,
 }
 
+/// The IAM role every AWS call for an environment goes through: the tool's SDK calls and
+/// Terraform's provider and backend assume it, starting from the standard credential chain.
+/// An environment in its own account declares the role there that deploys it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The role's ARN, or its name (a role of the environment's account).
+    pub role: String,
+    /// The session name CloudTrail records (`RoleSessionName`); none: the SDK's and
+    /// Terraform's default.
+    pub session_name: Option<String>,
+    /// The external ID the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+}
+
+impl AssumeRole {
+    /// The optional settings that are set, by their name in STS's and Terraform's terms.
+    pub fn options(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("session_name", &self.session_name),
+            ("external_id", &self.external_id),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value.as_deref()?)))
+        .collect()
+    }
+}
+
 /// The kinds of named resources; each has its naming rule ([`crate::rules`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameKind {
@@ -560,6 +587,8 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub account_id: String,
     /// AWS CLI profile the tasks use for this environment, if any.
     pub profile: Option<String>,
+    /// The role the tool and Terraform assume in the environment's account, if any.
+    pub assume_role: Option<AssumeRole>,
     /// Serves real users: mutations get guards (typed confirmation, banners, promotion gate).
     pub protected: bool,
     /// The environment whose successful deployments gate this one's (the promotion order).
@@ -590,6 +619,17 @@ impl<T, C> Environment<T, C> {
             "arn:aws:sns:{}:{}:{}",
             self.region, self.account_id, self.names.alerts_topic
         )
+    }
+
+    /// The ARN of the role to assume: as declared, or the declared name as a role of the
+    /// environment's account.
+    pub fn role_arn(&self) -> Option<String> {
+        let role = &self.assume_role.as_ref()?.role;
+        Some(if role.starts_with("arn:") {
+            role.clone()
+        } else {
+            format!("arn:aws:iam::{}:role/{role}", self.account_id)
+        })
     }
 
     /// Every alarm action: the environment's own alerts topic first, then declared extras.

@@ -88,12 +88,20 @@ fn identity<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     out.add("project", &env.project, Shared);
     out.add("region", &env.region, Shared);
-    out.add("account", &env.account_id, Shared);
+    out.add("account", &env.account_id, Dimension);
     out.add(
         "profile",
         env.profile.as_deref().unwrap_or("(default chain)"),
         Dimension,
     );
+    out.add(
+        "assume_role",
+        env.role_arn().as_deref().unwrap_or("none"),
+        Dimension,
+    );
+    for (key, value) in env.assume_role.iter().flat_map(|a| a.options()) {
+        out.add(&format!("assume_role.{key}"), value, Dimension);
+    }
     out.add("protected", env.protected, Dimension);
     out.add(
         "promoted_from",

@@ -14,7 +14,7 @@ fn on_path(program: &str) -> bool {
 pub fn missing(p: &Project) -> Vec<String> {
     let mut missing = Vec::new();
     if !on_path("terraform") {
-        missing.push("terraform: install Terraform 1.5 or newer (HashiCorp's release archive or your package manager) and put it on PATH".to_string());
+        missing.push("terraform: install Terraform 1.6 or newer (HashiCorp's release archive or your package manager) and put it on PATH".to_string());
     }
     if local::external_endpoint().is_none() && !on_path("moto_server") {
         missing.push(format!(

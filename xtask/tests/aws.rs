@@ -452,3 +452,102 @@ fn credentials_the_emulator_rejects_give_a_clear_error() {
     out.expect(1).contains("sts:GetCallerIdentity: ");
     assert!(!out.stderr.contains("unknown error"), "{}", out.stderr);
 }
+
+/// A shipped environment in account `account`, reached through `role` when one is given.
+fn in_account(
+    b: infra::EnvironmentBuilder,
+    account: &str,
+    role: Option<&str>,
+) -> infra::Environment {
+    let mut b = b.account(account);
+    if let Some(role) = role {
+        b = b.assume_role(role);
+    }
+    b.build().unwrap()
+}
+
+/// Two environments in two accounts, each reached through its role (by name, by ARN): the
+/// calls land in the role's account (moto maps assumed-role credentials to it), the guard
+/// passes, and the base credentials' own account sees nothing of theirs.
+#[test]
+fn each_account_is_reached_through_its_role() {
+    let moto = Moto::start();
+    use infra::environments::{production, staging};
+    let envs = [
+        in_account(staging(), "111111111111", Some("mht-deployer")),
+        in_account(
+            production(),
+            "222222222222",
+            Some("arn:aws:iam::222222222222:role/ci/mht-deployer"),
+        ),
+    ];
+    for env in &envs {
+        let aws = Aws::with_endpoint(env, Some(moto.endpoint())).unwrap();
+        let caller = aws.guard_account(env).unwrap();
+        let assumed = format!("arn:aws:sts::{}:assumed-role/mht-deployer/", env.account_id);
+        assert!(caller.starts_with(&assumed), "{caller}");
+        let state = expect::buckets(env).remove(0);
+        assert_eq!(state.name, env.names.state_bucket);
+        aws.block_on(xtask::s3::create(&aws, &aws.s3(), &state))
+            .unwrap();
+    }
+    let listed = |env: &infra::Environment| -> Vec<String> {
+        let aws = Aws::with_endpoint(env, Some(moto.endpoint())).unwrap();
+        let out = aws.block_on(aws.s3().list_buckets().send()).unwrap();
+        out.buckets()
+            .iter()
+            .filter_map(|b| b.name().map(str::to_string))
+            .collect()
+    };
+    for env in &envs {
+        assert_eq!(
+            listed(env),
+            [env.names.state_bucket.as_str()],
+            "{}",
+            env.name
+        );
+    }
+    assert!(
+        listed(&env("staging")).is_empty(),
+        "a bucket landed in the base account"
+    );
+}
+
+/// Credentials of one account (moto's default, 123456789012) against an environment that
+/// declares another and no role: refused, naming both accounts and the way out.
+#[test]
+fn the_guard_refuses_another_accounts_credentials() {
+    let moto = Moto::start();
+    let env = in_account(infra::environments::staging(), "222222222222", None);
+    let aws = Aws::with_endpoint(&env, Some(moto.endpoint())).unwrap();
+    let err = format!("{:#}", aws.guard_account(&env).unwrap_err());
+    for part in [
+        "refusing to act on `staging`",
+        "the credentials are for account `123456789012`",
+        "declares account `222222222222`",
+        "declare a role of account `222222222222` to assume (`.assume_role(\"<role name>\")`",
+    ] {
+        assert!(err.contains(part), "no `{part}` in: {err}");
+    }
+}
+
+/// STS refusing the role (moto with authentication on rejects the dummy base credentials):
+/// the error names the role, who declares it, and the trust policy.
+#[test]
+fn a_role_sts_refuses_gives_a_clear_error() {
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let env = in_account(
+        infra::environments::staging(),
+        "111111111111",
+        Some("mht-deployer"),
+    );
+    let aws = Aws::with_endpoint(&env, Some(moto.endpoint())).unwrap();
+    let err = format!("{:#}", aws.guard_account(&env).unwrap_err());
+    for part in [
+        "cannot assume role `arn:aws:iam::111111111111:role/mht-deployer` (declared by `staging`)",
+        "STS refused",
+        "trust policy must allow the caller sts:AssumeRole",
+    ] {
+        assert!(err.contains(part), "no `{part}` in: {err}");
+    }
+}

@@ -1,7 +1,7 @@
 //! The rules AWS and Terraform enforce, in one place, each with a one-line source.
 //!
 //! [`ALL`] is the one registry of rules; [`check_environment`] runs every per-environment rule,
-//! one file per area (identity, names, network, compute, s3, sqs, dynamodb, iam, dns,
+//! one file per area (identity, role, names, network, compute, s3, sqs, dynamodb, iam, dns,
 //! monitoring, deployment, backend); [`crate::checks`] and [`crate::promotion`] add the rules
 //! that span environments (isolation, parity, promotion order).
 
@@ -16,6 +16,7 @@ mod identity;
 mod monitoring;
 mod names;
 mod network;
+mod role;
 mod s3;
 mod sqs;
 
@@ -48,6 +49,8 @@ rules! {
     PROJECT = "env.project", "this tool: the project prefix is a lowercase DNS label";
     REGION = "env.region", "AWS General Reference, Regions: names like `us-west-2`";
     ACCOUNT = "env.account", "AWS Account Management: account IDs are 12 digits";
+    ASSUME_ROLE = "env.assume-role", "IAM User Guide, IAM identifiers: a role ARN is `arn:aws:iam::<account>:role/<path/><name>`, names 1-64 chars of `\\w+=,.@-`; STS API Reference, AssumeRole: RoleSessionName 2-64 chars of `\\w+=,.@-`, ExternalId 2-1224 chars of `\\w+=,.@:/-`";
+    ASSUME_ROLE_ACCOUNT = "env.assume-role-account", "this tool: the role an environment assumes is in the account it declares, or the account guard refuses the role's credentials";
     TAGS = "env.tags", "AWS Tagging Best Practices: keys 1-128 chars, values 0-256, no `aws:` prefix, at most 50 tags";
     NAME_BUCKET = "name.s3-bucket", "S3 User Guide, General purpose bucket naming rules";
     NAME_QUEUE = "name.sqs-queue", "SQS API Reference, CreateQueue QueueName: 1-80 chars, alphanumerics, `-`, `_`";
@@ -278,6 +281,7 @@ fn fix_for_unknown(name: &str, options: &[&str]) -> String {
 pub fn check_environment(env: &Draft) -> Vec<Violation> {
     let mut s = Sink::new(&env.name);
     identity::check_identity(&mut s, env);
+    role::check_role(&mut s, env);
     names::check_names(&mut s, env);
     network::check_network(&mut s, env);
     compute::check_compute(&mut s, env);
