@@ -48,10 +48,24 @@ resource "aws_launch_template" "this" {
     security_groups             = [var.security_group_id]
   }
 
+  # The root volume is encrypted explicitly (the account's EBS default key), whatever the
+  # account's encryption-by-default setting says. /dev/xvda is Amazon Linux 2023's root device.
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      encrypted             = true
+      volume_type           = "gp3"
+      delete_on_termination = true
+    }
+  }
+
+  # IMDSv2 only; a hop limit of 1 keeps the tokens on the instance (containers use the host
+  # network, so they still reach it).
   metadata_options {
     http_endpoint               = "enabled"
     http_tokens                 = "required"
-    http_put_response_hop_limit = 2
+    http_put_response_hop_limit = var.imds_hop_limit
   }
 
   # Instances get their tags from the auto scaling group (propagated at launch); volumes

@@ -3,6 +3,8 @@ resource "aws_dynamodb_table" "this" {
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = var.hash_key
 
+  deletion_protection_enabled = var.deletion_protection
+
   attribute {
     name = var.hash_key
     type = "S"

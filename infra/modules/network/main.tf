@@ -11,6 +11,27 @@ resource "aws_vpc" "this" {
   tags = { Name = var.vpc_name }
 }
 
+# The VPC's default security group, taken over with no rules: nothing may use it by accident.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = "${var.name_prefix}-default-sg" }
+}
+
+# Flow logs of all traffic into the log bucket (under AWSLogs/<account>/vpcflowlogs/), whose
+# policy grants the log delivery service and whose expiry is the model's log retention.
+resource "aws_flow_log" "this" {
+  count = var.flow_logs_enabled ? 1 : 0
+
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "s3"
+  log_destination          = var.flow_log_bucket_arn
+  max_aggregation_interval = 600
+
+  tags = { Name = "${var.name_prefix}-flow-logs" }
+}
+
 ################################################################################
 # Public subnets, one per availability zone
 #
