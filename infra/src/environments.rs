@@ -123,8 +123,7 @@ pub fn production() -> EnvironmentBuilder {
         .compute(|c| {
             c.instance_type = "t3.medium".into();
             c.instance_count = 3;
-            // Staging stays destroyable; production's load balancer and table refuse deletion
-            // until this is switched off and deployed (README, "Hardening").
+            // Staging stays destroyable; production refuses deletion (docs/hardening.md).
             c.deletion_protection = true;
         })
         .dynamodb(|d| d.deletion_protection = true)
