@@ -412,6 +412,28 @@ mod tests {
     }
 
     #[test]
+    fn every_inline_skip_in_the_modules_gives_a_reason() {
+        let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/modules");
+        let mut skips = 0;
+        for module in std::fs::read_dir(&modules).unwrap() {
+            let main = module.unwrap().path().join("main.tf");
+            let text = std::fs::read_to_string(&main).unwrap_or_default();
+            for line in text.lines().filter(|l| l.contains("checkov:skip=")) {
+                skips += 1;
+                let rest = line.trim().strip_prefix("#checkov:skip=").unwrap_or("");
+                let (check, reason) = rest.split_once(':').unwrap_or((rest, ""));
+                assert!(check.starts_with("CKV"), "{}: {line}", main.display());
+                assert!(
+                    reason.split_whitespace().count() >= 5,
+                    "{}: a skip says why: {line}",
+                    main.display()
+                );
+            }
+        }
+        assert!(skips > 0);
+    }
+
+    #[test]
     fn findings_are_judged_by_the_list_and_the_inline_reason() {
         let report = json!({"results": {
             "passed_checks": [{"check_id": "CKV_1", "resource": "a", "file_path": "/modules/x/main.tf"}],

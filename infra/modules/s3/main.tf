@@ -24,7 +24,7 @@ locals {
 ################################################################################
 
 resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV2_AWS_62:nothing consumes bucket events
+  #checkov:skip=CKV2_AWS_62:nothing in this stack consumes bucket events, so notifications would go nowhere
   #checkov:skip=CKV_AWS_144:one region by design (the plan); replication would double storage cost
   #checkov:skip=CKV_AWS_145:SSE-S3, the model's encryption (s3.data.encryption); load balancer access logs can only be delivered to an SSE-S3 bucket
   for_each = local.buckets
