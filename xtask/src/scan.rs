@@ -198,11 +198,7 @@ pub fn checkov(p: &Project) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("MHT_CHECKOV").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|d| d.join("checkov"))
-        .find(|f| f.is_file());
+    let on_path = crate::prerequisites::find_on_path("checkov");
     let local = p.root.join(".mht/checkov/bin/checkov");
     on_path.or_else(|| local.is_file().then_some(local)).context(
         "checkov not found (MHT_CHECKOV, PATH, .mht/checkov); install it with `python3 -m venv .mht/checkov && .mht/checkov/bin/pip install checkov`",
