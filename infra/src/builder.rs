@@ -45,6 +45,9 @@ fn default_compute() -> Compute<String> {
         load_balancer: true,
         app_port: 8080,
         health_check_path: "/health".into(),
+        deletion_protection: false,
+        access_logs: true,
+        imds_hop_limit: 1,
     }
 }
 
@@ -57,8 +60,10 @@ fn default_s3() -> S3<String> {
             lifecycle_enabled: false,
             lifecycle: Vec::new(),
             access_logging: true,
+            noncurrent_expiration_days: 90,
         },
         log_retention_days: 90,
+        abort_incomplete_multipart_days: 7,
     }
 }
 
@@ -116,6 +121,7 @@ impl EnvironmentBuilder {
             vpc_cidr: String::new(),
             subnet_cidrs: Vec::new(),
             availability_zones: Vec::new(),
+            flow_logs: true,
         };
         let deployment = Deployment {
             blue_green: false,
@@ -147,6 +153,7 @@ impl EnvironmentBuilder {
                     hash_key: "id".into(),
                     point_in_time_recovery: true,
                     encryption: true,
+                    deletion_protection: false,
                 },
                 iam,
                 dns: default_dns(),

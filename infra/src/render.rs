@@ -116,6 +116,8 @@ fn network(env: &Environment) -> Value {
         "alb_security_group_name": n.alb_security_group,
         "instance_security_group_name": n.instance_security_group,
         "app_port": env.compute.app_port,
+        "flow_logs_enabled": env.network.flow_logs,
+        "flow_log_bucket_arn": "${module.s3.log_bucket_arn}",
     })
 }
 
@@ -131,6 +133,10 @@ fn alb(env: &Environment) -> Value {
         "health_check_path": env.compute.health_check_path,
         "certificate_arn": "${module.dns.certificate_arn}",
         "blue_green": env.deployment.blue_green,
+        "deletion_protection": env.compute.deletion_protection,
+        "access_logs_enabled": env.compute.access_logs,
+        "access_logs_bucket": "${module.s3.log_bucket_name}",
+        "access_logs_prefix": expect::ALB_LOG_PREFIX,
     })
 }
 
@@ -147,6 +153,7 @@ fn compute(env: &Environment) -> Value {
         "target_group_arns": "${module.alb.target_group_arns}",
         "instance_profile_name": "${module.iam.instance_profile_name}",
         "app_port": env.compute.app_port,
+        "imds_hop_limit": env.compute.imds_hop_limit,
     })
 }
 
@@ -211,6 +218,8 @@ fn s3(env: &Environment) -> Value {
         "lifecycle_enabled": d.lifecycle_enabled,
         "lifecycle_transitions": d.lifecycle.iter().map(|t| json!({"days": t.days, "storage_class": t.storage_class.as_str()})).collect::<Vec<_>>(),
         "access_logging": d.access_logging,
+        "noncurrent_expiration_days": d.noncurrent_expiration_days,
+        "abort_incomplete_multipart_days": env.s3.abort_incomplete_multipart_days,
         "log_retention_days": env.s3.log_retention_days,
         // The log bucket always holds logs; only unprotected environments may be destroyed.
         "force_destroy": !env.protected,
@@ -244,6 +253,7 @@ fn dynamodb(env: &Environment) -> Value {
         "hash_key": env.dynamodb.hash_key,
         "point_in_time_recovery": env.dynamodb.point_in_time_recovery,
         "sse_enabled": env.dynamodb.encryption,
+        "deletion_protection": env.dynamodb.deletion_protection,
     })
 }
 

@@ -538,6 +538,26 @@ fn cases() -> Vec<Case> {
             Box::new(|| production_with(|b| b.promoted_from("stagign"))),
         ),
         (
+            "compute.imds-hop-limit",
+            "staging.compute.imds_hop_limit",
+            Box::new(|| staging_with(|b| b.compute(|c| c.imds_hop_limit = 0))),
+        ),
+        (
+            "s3.noncurrent-days",
+            "staging.s3.data.noncurrent_expiration_days",
+            Box::new(|| staging_with(|b| b.s3(|s| s.data.noncurrent_expiration_days = 0))),
+        ),
+        (
+            "s3.abort-multipart-days",
+            "production.s3.abort_incomplete_multipart_days",
+            Box::new(|| production_with(|b| b.s3(|s| s.abort_incomplete_multipart_days = 0))),
+        ),
+        (
+            "hardening.deletion-protection",
+            "production.dynamodb.deletion_protection",
+            Box::new(|| production_with(|b| b.dynamodb(|d| d.deletion_protection = false))),
+        ),
+        (
             "parity.feature",
             "production.sqs.encryption",
             Box::new(|| production_with(|b| b.sqs(|q| q.encryption = false))),

@@ -4,9 +4,16 @@
 use crate::project::Project;
 use crate::{local, terraform};
 
+/// `program` in a directory of PATH, if it is there.
+pub fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|f| f.is_file())
+}
+
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    find_on_path(program).is_some()
 }
 
 /// Everything a whole run on the emulator needs, checked before any work: one line per missing

@@ -162,6 +162,77 @@ fn setup_backend_creates_reports_drift_and_repairs() {
     xtask_local(&ep, &["setup-backend", "staging", "--check"]).expect(0);
 }
 
+/// A repair merges the model's statements into the bucket's policy by `Sid`: a statement someone
+/// else added survives, and the model's own statement replaces its drifted copy.
+#[test]
+fn a_policy_repair_keeps_foreign_statements() {
+    let moto = Moto::start();
+    let aws = connect(&moto, "staging");
+    let s3c = aws.s3();
+    let spec = expect::buckets(&env("staging")).remove(2);
+    let bucket = spec.name.clone();
+    aws.block_on(xtask::s3::converge(&aws, &s3c, &spec, true))
+        .unwrap();
+    let foreign = serde_json::json!({
+        "Sid": "AuditorRead",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{bucket}/audit/*"),
+    });
+    let mut policy = expect::bucket_policy(&spec.on_emulator());
+    let ours = policy["Statement"].as_array_mut().unwrap();
+    // Our log delivery grant drifted to another prefix; the auditor's statement is not ours.
+    ours[0]["Resource"] = serde_json::json!(format!("arn:aws:s3:::{bucket}/elsewhere/*"));
+    ours.insert(0, foreign.clone());
+    aws.block_on(
+        s3c.put_bucket_policy()
+            .bucket(&bucket)
+            .policy(policy.to_string())
+            .send(),
+    )
+    .unwrap();
+    let (before, calls) = aws
+        .block_on(xtask::s3::converge(&aws, &s3c, &spec, true))
+        .unwrap();
+    assert!(
+        before
+            .iter()
+            .any(|o| o.check == "log delivery policy" && o.state == xtask::s3::State::Different),
+        "the drifted grant was not seen: {before:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.starts_with("s3:PutBucketPolicy")),
+        "{calls:?}"
+    );
+    let live: serde_json::Value = serde_json::from_str(
+        aws.block_on(s3c.get_bucket_policy().bucket(&bucket).send())
+            .unwrap()
+            .policy()
+            .unwrap(),
+    )
+    .unwrap();
+    let statements = live["Statement"].as_array().unwrap();
+    assert!(
+        statements.contains(&foreign),
+        "foreign statement lost: {live}"
+    );
+    assert!(expect::allows_log_delivery(
+        &live,
+        &bucket,
+        "mht-api-staging-data"
+    ));
+    assert_eq!(
+        statements.len(),
+        expect::bucket_policy(&spec.on_emulator())["Statement"]
+            .as_array()
+            .unwrap()
+            .len()
+            + 1,
+        "a statement is duplicated: {live}"
+    );
+}
+
 #[test]
 fn setup_backend_dry_run_creates_nothing_and_production_is_protected() {
     let moto = Moto::start();
@@ -312,11 +383,11 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
         .unwrap();
     assert_eq!(
         row["expected"],
-        "30d STANDARD_IA, 60d GLACIER, 90d DEEP_ARCHIVE"
+        "30d STANDARD_IA, 60d GLACIER, 90d DEEP_ARCHIVE, noncurrent expire 30d, abort multipart 7d"
     );
     assert_eq!(
         row["found"],
-        "30d STANDARD_IA, 90d GLACIER, 365d DEEP_ARCHIVE"
+        "30d STANDARD_IA, 90d GLACIER, 365d DEEP_ARCHIVE, noncurrent expire 90d, abort multipart 7d"
     );
 
     // A missing bucket is a failed check, not an error.

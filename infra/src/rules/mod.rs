@@ -11,6 +11,7 @@ mod cost;
 mod deployment;
 mod dns;
 mod dynamodb;
+mod hardening;
 mod iam;
 mod identity;
 mod monitoring;
@@ -125,6 +126,10 @@ rules! {
     RENDER_FRESH = "render.fresh", "this tool: generated files match a fresh `cargo xtask render`";
     COST_USAGE = "cost.usage", "AWS Budgets API Reference, Budget BudgetLimit: a positive amount; this tool: usage figures are finite and not negative";
     COST_BUDGET = "cost.budget", "this tool: the monthly estimate from the price sheet (infra/prices/) stays within the environment's declared budget";
+    IMDS_HOP_LIMIT = "compute.imds-hop-limit", "EC2 API Reference, InstanceMetadataOptionsRequest HttpPutResponseHopLimit: 1-64";
+    NONCURRENT_DAYS = "s3.noncurrent-days", "S3 API Reference, NoncurrentVersionExpiration NoncurrentDays: a positive integer";
+    ABORT_MULTIPART_DAYS = "s3.abort-multipart-days", "S3 API Reference, AbortIncompleteMultipartUpload DaysAfterInitiation: a positive integer";
+    DELETION_PROTECTION = "hardening.deletion-protection", "this tool: an environment that serves users keeps deletion protection on its load balancer and table (ELBv2 deletion_protection.enabled, DynamoDB DeletionProtectionEnabled)";
     PROMOTION = "promotion.order", "this tool: an environment is promoted from another defined environment, and the promotion order has no cycle";
     PARITY = "parity.feature", "seed §2: staging mirrors production's features; only declared dimensions differ";
 }
@@ -294,6 +299,7 @@ pub fn check_environment(env: &Draft) -> Vec<Violation> {
     deployment::check_deployment(&mut s, env);
     backend::check_backend(&mut s, env);
     cost::check_cost(&mut s, env);
+    hardening::check_hardening(&mut s, env);
     s.out
 }
 

@@ -5,6 +5,7 @@ pub mod deploy;
 pub mod local;
 pub mod plan;
 pub mod render;
+pub mod scan;
 pub mod setup_backend;
 pub mod show;
 pub mod switch;
