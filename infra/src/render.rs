@@ -4,7 +4,7 @@
 
 use crate::documents::team_policy_document;
 use crate::expect;
-use crate::model::{Environment, Role};
+use crate::model::{Environment, Role, LOCKFILE_TERRAFORM};
 use serde_json::{json, Map, Value};
 
 /// What marks a file as generated, and by what.
@@ -13,6 +13,8 @@ pub const GENERATED: &str =
 
 /// Terraform and provider versions every root requires.
 pub const TERRAFORM_VERSION: &str = ">= 1.5.0";
+/// The oldest Terraform whose `import` blocks take an expression as id.
+pub const IMPORT_EXPRESSION_TERRAFORM: &str = "1.6.0";
 pub const AWS_PROVIDER_VERSION: &str = "~> 5.0";
 
 /// Directory of the generated root of an environment, relative to the repository root.
@@ -249,7 +251,7 @@ fn dynamodb(env: &Environment) -> Value {
 
 fn dns(env: &Environment) -> Value {
     json!({
-        "zone_id": env.dns.zone.zone_id,
+        "zone_id": "${local.zone_id}",
         "api_names": env.dns.api_names,
         "certificate_name": env.names.certificate,
         "certificate_domain": env.dns.certificate_names.first(),
@@ -289,7 +291,12 @@ pub fn backend(env: &Environment) -> Map<String, Value> {
     backend.insert("bucket".into(), json!(env.names.state_bucket));
     backend.insert("key".into(), json!(b.key));
     backend.insert("region".into(), json!(env.region));
-    backend.insert("dynamodb_table".into(), json!(env.names.lock_table));
+    if b.locking.uses_table() {
+        backend.insert("dynamodb_table".into(), json!(env.names.lock_table));
+    }
+    if b.locking.uses_lockfile() {
+        backend.insert("use_lockfile".into(), json!(true));
+    }
     backend.insert("encrypt".into(), json!(b.encrypt));
     for (k, v) in &b.extra {
         backend.insert(k.clone(), json!(v));
@@ -318,17 +325,51 @@ pub fn root(env: &Environment) -> Value {
         "queue_url": {"description": "URL of the job queue", "value": "${module.sqs.queue_url}"},
         "alerts_topic_arn": {"description": "Alerts SNS topic", "value": "${module.monitoring.alerts_topic_arn}"},
     });
-    json!({
+    let mut root = json!({
         "//": GENERATED,
         "terraform": {
-            "required_version": TERRAFORM_VERSION,
+            "required_version": terraform_version(env),
             "required_providers": {"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}},
             "backend": {"s3": backend(env)},
         },
+        // The shared hosted zone, one value for the dns module and the import ids of adopted
+        // records; the emulator override replaces it with the emulator's zone.
+        "locals": {"zone_id": env.dns.zone.zone_id},
         "provider": {"aws": provider},
         "module": modules(env),
         "output": outputs,
-    })
+    });
+    let imports = env.imports();
+    if !imports.is_empty() {
+        root["import"] = imports
+            .iter()
+            .map(|i| json!({"to": i.to, "id": i.id}))
+            .collect();
+    }
+    root
+}
+
+/// The Terraform versions a root accepts: S3 native locking needs `use_lockfile`, import ids
+/// built from a local need Terraform 1.6.
+pub fn terraform_version(env: &Environment) -> String {
+    if env.backend.locking.uses_lockfile() {
+        format!(">= {LOCKFILE_TERRAFORM}")
+    } else if !env.adopt.0.is_empty() {
+        format!(">= {IMPORT_EXPRESSION_TERRAFORM}")
+    } else {
+        TERRAFORM_VERSION.to_string()
+    }
+}
+
+/// How the state is locked, in words: the lock table, the `.tflock` object, or both.
+fn locking_text(env: &Environment) -> String {
+    let table = format!("lock table `{}`", env.names.lock_table);
+    let file = format!("`{}.tflock`", env.backend.key);
+    match env.backend.locking {
+        crate::model::Locking::DynamoDb => table,
+        crate::model::Locking::Both => format!("{table} and {file}"),
+        crate::model::Locking::S3Native => file,
+    }
 }
 
 fn readme(env: &Environment) -> String {
@@ -337,12 +378,12 @@ fn readme(env: &Environment) -> String {
          Terraform root of the `{name}` environment (`main.tf.json`). Change values in\n\
          `infra/src/environments.rs`, then run `cargo xtask render`; `cargo xtask diff` compares\n\
          environments.\n\n\
-         - state: `{state}` (lock table `{lock}`)\n\
+         - state: `{state}` (locking: {lock})\n\
          - region `{region}`, account `{account}`\n\n\
          | setting | value | class |\n|---|---|---|\n",
         name = env.name,
         state = env.state_location(),
-        lock = env.names.lock_table,
+        lock = locking_text(env),
         region = env.region,
         account = env.account_id,
     );
@@ -408,5 +449,84 @@ mod tests {
             &env.names.log_bucket,
             &env.names.data_bucket
         ));
+    }
+
+    #[test]
+    fn adopted_resources_become_import_blocks_with_the_models_names() {
+        use crate::model::BucketKind;
+        let plain = crate::environments::staging().build().unwrap();
+        assert!(root(&plain).get("import").is_none());
+        let api = plain.dns.api_names[0].clone();
+        let env = crate::environments::staging()
+            .adopt(|a| {
+                a.dns_record(&api).bucket(BucketKind::Data);
+            })
+            .build()
+            .unwrap();
+        let rendered = root(&env);
+        assert_eq!(
+            rendered["import"],
+            json!([
+                {"to": format!("module.dns.aws_route53_record.this[\"{api}\"]"), "id": format!("${{local.zone_id}}_{api}_A")},
+                {"to": "module.s3.aws_s3_bucket.this[\"data\"]", "id": env.names.data_bucket},
+            ])
+        );
+        assert_eq!(rendered["locals"]["zone_id"], json!(env.dns.zone.zone_id));
+        assert_eq!(rendered["module"]["dns"]["zone_id"], "${local.zone_id}");
+        assert_eq!(rendered["terraform"]["required_version"], ">= 1.6.0");
+    }
+
+    #[test]
+    fn an_adoption_outside_the_model_or_twice_is_a_violation() {
+        let err = crate::environments::staging()
+            .adopt(|a| {
+                a.dns_record("old.example.org")
+                    .bucket(crate::model::BucketKind::Logs)
+                    .bucket(crate::model::BucketKind::Logs);
+            })
+            .build()
+            .unwrap_err();
+        let found: Vec<(String, &str)> = err.iter().map(|v| (v.location(), v.rule.id)).collect();
+        assert_eq!(
+            found,
+            [
+                ("staging.adopt[0]".to_string(), "adopt.entry"),
+                ("staging.adopt[2]".to_string(), "adopt.entry"),
+            ]
+        );
+        assert!(
+            err[0].fix.contains("add the name to `dns.api_names`"),
+            "{}",
+            err[0].fix
+        );
+        assert!(
+            err[1].problem.contains("adopted twice"),
+            "{}",
+            err[1].problem
+        );
+    }
+
+    #[test]
+    fn each_locking_renders_its_backend_arguments_and_terraform_version() {
+        use crate::model::Locking;
+        for (locking, table, lockfile, version) in [
+            (Locking::DynamoDb, true, false, ">= 1.5.0"),
+            (Locking::Both, true, true, ">= 1.11.0"),
+            (Locking::S3Native, false, true, ">= 1.11.0"),
+        ] {
+            let env = crate::environments::staging()
+                .backend(|b| b.locking = locking)
+                .build()
+                .unwrap();
+            let b = backend(&env);
+            assert_eq!(b.contains_key("dynamodb_table"), table, "{locking:?}");
+            assert_eq!(
+                b.get("use_lockfile") == Some(&json!(true)),
+                lockfile,
+                "{locking:?}"
+            );
+            assert_eq!(root(&env)["terraform"]["required_version"], version);
+            assert!(readme(&env).contains(if lockfile { ".tflock" } else { "lock table" }));
+        }
     }
 }
