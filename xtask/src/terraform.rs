@@ -433,6 +433,23 @@ impl Run {
         PlanSummary::from_json(&value)
     }
 
+    /// Why an apply failed: a stale saved plan in words with the fix, else Terraform's errors.
+    fn apply_failed(&self, plan_file: &Path, errors: &[String]) -> anyhow::Error {
+        if errors.iter().any(|e| e.contains("Saved plan is stale")) {
+            return anyhow::anyhow!(
+                "the saved plan `{}` is stale: the state of `{}` changed since the plan was made (another deploy or apply ran), so Terraform applied nothing; run `cargo xtask plan {}` again, review it and deploy that plan",
+                plan_file.display(),
+                self.env,
+                self.env
+            );
+        }
+        anyhow::anyhow!(
+            "`terraform apply` failed (log `{}`):\n{}",
+            self.log.display(),
+            errors.join("\n").trim()
+        )
+    }
+
     /// Apply a saved plan, driving a progress bar from Terraform's JSON events.
     pub fn apply(&self, plan_file: &Path, total: usize) -> Result<()> {
         use std::io::BufRead;
@@ -501,19 +518,7 @@ impl Run {
         bar.finish_and_clear();
         if !status.success() {
             errors.push(stderr.trim().to_string());
-            if errors.iter().any(|e| e.contains("Saved plan is stale")) {
-                bail!(
-                    "the saved plan `{}` is stale: the state of `{}` changed since the plan was made (another deploy or apply ran), so Terraform applied nothing; run `cargo xtask plan {}` again, review it and deploy that plan",
-                    plan_file.display(),
-                    self.env,
-                    self.env
-                );
-            }
-            bail!(
-                "`terraform apply` failed (log `{}`):\n{}",
-                self.log.display(),
-                errors.join("\n").trim()
-            );
+            return Err(self.apply_failed(plan_file, &errors));
         }
         Ok(())
     }
