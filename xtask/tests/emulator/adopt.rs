@@ -3,6 +3,7 @@
 //! with both; the record and the bucket are made out of band, the first deploy imports them,
 //! the next plan is empty and says the adoptions can go.
 
+use super::interrupt::leave_lock;
 use crate::support::fixtures::env;
 use crate::support::{cargo_xtask, commit_all, edit, workspace_copy, Moto};
 use aws_sdk_route53::types::{
@@ -82,11 +83,12 @@ fn existing_resources_are_adopted_and_the_next_plan_is_empty() {
         .expect(0)
         .contains("mht-terraform-locks-staging");
 
-    // A lock in the `.tflock` object is found before Terraform runs, and released by its id.
+    // A lock in the `.tflock` object is found before Terraform runs; a run that locks with both
+    // and dies leaves the same lock in the table too, and `unlock` releases both.
     let e = env("staging");
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(ep.clone())).unwrap();
     let info = serde_json::json!({
-        "ID": "tflock-1", "Operation": "OperationTypeApply", "Who": "tester@gone-host",
+        "ID": "tflock-1", "Operation": "OperationTypeApply", "Info": "", "Who": "tester@gone-host",
         "Version": "1.11.4", "Created": "2026-01-02T03:04:05Z",
         "Path": format!("{}/{}", e.names.state_bucket, e.backend.key),
     });
@@ -103,9 +105,11 @@ fn existing_resources_are_adopted_and_the_next_plan_is_empty() {
         .expect(1)
         .contains("held by tester@gone-host for apply")
         .contains("cargo xtask unlock staging tflock-1");
+    leave_lock(&ep, "staging", "tflock-1");
     xtask(&["unlock", "staging", "tflock-1"])
         .expect(0)
-        .contains("released");
+        .contains("released: the state of `staging` is unlocked");
+    assert_eq!(xtask::backend::state_lock::held(&aws, &e).unwrap(), None);
 
     let data = &e.names.data_bucket;
     let plan = xtask(&["plan", "staging"]);

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The lock item Terraform writes, as a run that died would leave it.
-fn leave_lock(endpoint: &str, name: &str, id: &str) {
+pub(super) fn leave_lock(endpoint: &str, name: &str, id: &str) {
     let e = env(name);
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
     let info = serde_json::json!({
