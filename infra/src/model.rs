@@ -303,12 +303,13 @@ impl Adopt {
 }
 
 /// A Terraform `import` block: the resource address it fills, the id AWS knows the resource
-/// by, and what it is in words.
+/// by, what it is in words, and the DSL entry that declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Import {
     pub to: String,
     pub id: String,
     pub what: String,
+    pub entry: String,
 }
 
 /// Monthly usage the cost estimate assumes (`cargo xtask cost`). The defaults are the
@@ -706,6 +707,7 @@ impl<T, C> Environment<T, C> {
                     to: format!("module.dns.aws_route53_record.this[\"{name}\"]"),
                     id: format!("${{local.zone_id}}_{name}_A"),
                     what: format!("the DNS record `{name}` (A)"),
+                    entry: format!("a.dns_record({name:?})"),
                 },
                 Adoption::Bucket(kind) => {
                     let (key, name) = match kind {
@@ -716,6 +718,7 @@ impl<T, C> Environment<T, C> {
                         to: format!("module.s3.aws_s3_bucket.this[\"{key}\"]"),
                         id: name.clone(),
                         what: format!("the bucket `{name}`"),
+                        entry: format!("a.bucket(BucketKind::{kind:?})"),
                     }
                 }
             })

@@ -80,11 +80,24 @@ pub fn prepare(p: &Project, env: &Environment, aws: &Aws) -> Result<Run> {
     terraform::prepare(p, env, aws)
 }
 
-/// [`prepare`], then a plan saved under `.mht/plans/` with its metadata.
+/// [`prepare`], then a plan for the run's own use (`deploy` without `--plan`,
+/// `validate --live`), saved as `.mht/plans/<env>.run.tfplan` so that it never replaces a
+/// plan saved for review.
 pub fn plan_env(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
+    plan_to(p, env, aws, &format!("{}.run.tfplan", env.name))
+}
+
+/// [`prepare`], then the plan `plan` saves for review and `deploy --plan` applies:
+/// `.mht/plans/<env>.tfplan`.
+pub fn plan_for_review(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
+    plan_to(p, env, aws, &format!("{}.tfplan", env.name))
+}
+
+/// [`prepare`], then a plan saved as `.mht/plans/<file>` with its metadata beside it.
+fn plan_to(p: &Project, env: &Environment, aws: &Aws, file: &str) -> Result<Planned> {
     let start = Instant::now();
     let run = prepare(p, env, aws)?;
-    let plan_file = p.private_dir("plans")?.join(format!("{}.tfplan", env.name));
+    let plan_file = p.private_dir("plans")?.join(file);
     let summary = run.plan(&plan_file)?;
     // Terraform writes it world-readable; it holds state values.
     std::fs::set_permissions(
@@ -202,8 +215,8 @@ fn note_adoptions_done(env: &Environment, summary: &PlanSummary) {
             });
         if in_state {
             eprintln!(
-                "note: `{}` adopts {} (`{}`), which is in the Terraform state now: remove that entry from its `adopt` section; the import block is no longer needed",
-                env.name, import.what, import.to
+                "note: `{}` adopts {} (`{}`), which is in the Terraform state now: remove `{}` from its `adopt` section; the import block is no longer needed",
+                env.name, import.what, import.to, import.entry
             );
         }
     }

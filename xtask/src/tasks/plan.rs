@@ -4,7 +4,7 @@
 //! Exit 0 no changes, 2 changes, 1 error.
 
 use crate::aws::Aws;
-use crate::planning::{plan_env, Planned, SCHEMA};
+use crate::planning::{plan_for_review, Planned, SCHEMA};
 use crate::project::Project;
 use crate::ReportFormat;
 use anyhow::Result;
@@ -51,7 +51,7 @@ impl Plan {
             _ => eprintln!("{heading}"),
         }
         aws.guard_account(&env)?;
-        let planned = plan_env(p, &env, &aws)?;
+        let planned = plan_for_review(p, &env, &aws)?;
         let (s, file) = (&planned.summary, planned.plan_file.display());
         match self.format {
             ReportFormat::Text => {

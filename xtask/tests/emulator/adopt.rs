@@ -130,5 +130,8 @@ fn existing_resources_are_adopted_and_the_next_plan_is_empty() {
         .contains("plan `staging`: no changes")
         .contains(&format!("adopts the DNS record `{API}` (A)"))
         .contains(&format!("adopts the bucket `{data}`"))
-        .contains("remove that entry from its `adopt` section");
+        .contains(&format!(
+            "remove `a.dns_record(\"{API}\")` from its `adopt` section"
+        ))
+        .contains("remove `a.bucket(BucketKind::Data)` from its `adopt` section");
 }
