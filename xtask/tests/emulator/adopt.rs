@@ -96,7 +96,7 @@ fn existing_resources_are_adopted_and_the_next_plan_is_empty() {
         aws.s3()
             .put_object()
             .bucket(&e.names.state_bucket)
-            .key(format!("{}.tflock", e.backend.key))
+            .key(xtask::backend::state_lock::lockfile_key(&e))
             .body(info.to_string().into_bytes().into())
             .send(),
     )
