@@ -5,8 +5,9 @@
 //! handles those names as strings.
 
 use crate::model::{
-    AssumeRole, Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption,
-    Environment, HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs,
+    Adopt, AssumeRole, Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb,
+    Encryption, Environment, HostedZone, Iam, InstanceSpec, Locking, Monitoring, Names, Network,
+    Role, Sqs,
     StorageClass, Transition, Usage, S3,
 };
 use crate::rules::{self, Violation};
@@ -168,9 +169,11 @@ impl EnvironmentBuilder {
                     key: "terraform.tfstate".into(),
                     encrypt: true,
                     state_retention_days: 90,
+                    locking: Locking::DynamoDb,
                     extra: Vec::new(),
                 },
                 cost: default_cost(),
+                adopt: Adopt::default(),
                 names,
             },
         }
@@ -274,8 +277,12 @@ impl EnvironmentBuilder {
         /// Blue-green, rollback timeout, Discord notifications.
         deployment, deployment, Deployment);
     section!(
-        /// Terraform state key, encryption, retention and extra backend arguments.
+        /// Terraform state key, encryption, retention, locking and extra backend arguments.
         backend, backend, Backend);
+    section!(
+        /// Existing resources to take over (Terraform `import` blocks) instead of creating
+        /// them: `.adopt(|a| { a.dns_record("api.example.com").bucket(BucketKind::Data); })`.
+        adopt, adopt, Adopt);
     section!(
         /// Monthly budget, the usage the cost estimate assumes, the plan's own estimate.
         cost, cost, Cost);
@@ -342,6 +349,7 @@ pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
         deployment: draft.deployment,
         backend: draft.backend,
         cost: draft.cost,
+        adopt: draft.adopt,
         names: draft.names,
     })
 }

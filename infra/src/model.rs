@@ -243,14 +243,92 @@ pub struct Deployment {
     pub discord_webhook_env: String,
 }
 
+/// How Terraform locks the state: the DynamoDB lock table, S3 native locking (a `.tflock`
+/// object beside the state, `use_lockfile`, Terraform 1.11 or newer), or both during a move
+/// from one to the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locking {
+    DynamoDb,
+    Both,
+    S3Native,
+}
+
+impl Locking {
+    /// Whether the lock table `mht-terraform-locks-<env>` is used (and so must exist).
+    pub fn uses_table(self) -> bool {
+        matches!(self, Locking::DynamoDb | Locking::Both)
+    }
+
+    /// Whether Terraform writes a `.tflock` object beside the state (`use_lockfile`).
+    pub fn uses_lockfile(self) -> bool {
+        matches!(self, Locking::S3Native | Locking::Both)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Locking::DynamoDb => "dynamodb",
+            Locking::Both => "both",
+            Locking::S3Native => "s3-native",
+        }
+    }
+}
+
+/// The oldest Terraform whose S3 backend has `use_lockfile`.
+pub const LOCKFILE_TERRAFORM: &str = "1.11.0";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Backend {
     pub key: String,
     pub encrypt: bool,
+    pub locking: Locking,
     /// Days noncurrent state versions are kept by the state bucket's lifecycle rule.
     pub state_retention_days: u32,
     /// Further arguments for the Terraform `backend "s3"` block, checked against what it accepts.
     pub extra: Vec<(String, String)>,
+}
+
+/// One of the environment's buckets, by its part in the layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BucketKind {
+    Data,
+    Logs,
+}
+
+/// An existing resource the environment takes over instead of creating it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Adoption {
+    /// The `A` alias record of one of the environment's `dns.api_names`.
+    DnsRecord(String),
+    /// One of the environment's buckets, under the name the model gives it.
+    Bucket(BucketKind),
+}
+
+/// The existing resources an environment adopts, in the order declared.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Adopt(pub Vec<Adoption>);
+
+impl Adopt {
+    /// Adopt the existing `A` record of `name`, one of the environment's API names.
+    pub fn dns_record(&mut self, name: &str) -> &mut Self {
+        self.0.push(Adoption::DnsRecord(name.to_string()));
+        self
+    }
+
+    /// Adopt an existing bucket: the one named as the model names the environment's `kind`.
+    pub fn bucket(&mut self, kind: BucketKind) -> &mut Self {
+        self.0.push(Adoption::Bucket(kind));
+        self
+    }
+}
+
+/// A Terraform `import` block: the resource address it fills, the id AWS knows the resource
+/// by, what it is in words, and the DSL entry that declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub to: String,
+    pub id: String,
+    pub what: String,
+    pub entry: String,
 }
 
 /// Monthly usage the cost estimate assumes (`cargo xtask cost`). The defaults are the
@@ -624,6 +702,8 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub deployment: Deployment,
     pub backend: Backend,
     pub cost: Cost,
+    /// Resources that exist already and are taken over by the first apply (`import` blocks).
+    pub adopt: Adopt,
     pub names: Names,
 }
 
@@ -673,6 +753,35 @@ impl<T, C> Environment<T, C> {
         }
         tags.sort();
         tags
+    }
+
+    /// The import block of each adoption. A record's id holds the zone id as the root's local
+    /// `zone_id` (the emulator override points it at the emulator's zone).
+    pub fn imports(&self) -> Vec<Import> {
+        self.adopt
+            .0
+            .iter()
+            .map(|a| match a {
+                Adoption::DnsRecord(name) => Import {
+                    to: format!("module.dns.aws_route53_record.this[\"{name}\"]"),
+                    id: format!("${{local.zone_id}}_{name}_A"),
+                    what: format!("the DNS record `{name}` (A)"),
+                    entry: format!("a.dns_record({name:?})"),
+                },
+                Adoption::Bucket(kind) => {
+                    let (key, name) = match kind {
+                        BucketKind::Data => ("data", &self.names.data_bucket),
+                        BucketKind::Logs => ("log", &self.names.log_bucket),
+                    };
+                    Import {
+                        to: format!("module.s3.aws_s3_bucket.this[\"{key}\"]"),
+                        id: name.clone(),
+                        what: format!("the bucket `{name}`"),
+                        entry: format!("a.bucket(BucketKind::{kind:?})"),
+                    }
+                }
+            })
+            .collect()
     }
 
     /// `s3://bucket/key` of this environment's Terraform state.

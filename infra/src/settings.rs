@@ -293,6 +293,7 @@ fn deployment_and_backend<T, C>(out: &mut Out, env: &Environment<T, C>) {
     );
     out.add("backend.state", env.state_location(), Own);
     out.add("backend.lock_table", &env.names.lock_table, Own);
+    out.add("backend.locking", b.locking.label(), Dimension);
     out.add("backend.encrypt", b.encrypt, Feature);
     out.add(
         "backend.state_retention_days",
@@ -302,6 +303,13 @@ fn deployment_and_backend<T, C>(out: &mut Out, env: &Environment<T, C>) {
     if !b.extra.is_empty() {
         let extra: Vec<String> = b.extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.add("backend.extra", extra.join(", "), Dimension);
+    }
+    for (i, a) in env.adopt.0.iter().enumerate() {
+        let what = match a {
+            crate::model::Adoption::DnsRecord(name) => format!("dns record {name}"),
+            crate::model::Adoption::Bucket(kind) => format!("bucket {kind:?}").to_lowercase(),
+        };
+        out.add(&format!("adopt[{i}]"), what, Dimension);
     }
 }
 

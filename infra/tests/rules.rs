@@ -439,6 +439,26 @@ fn cases() -> Vec<Case> {
             }),
         ),
         (
+            "backend.locking",
+            "staging.backend.extra.use_lockfile",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.backend(|k| k.extra.push(("use_lockfile".into(), "true".into())))
+                })
+            }),
+        ),
+        (
+            "adopt.entry",
+            "staging.adopt[0]",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.adopt(|a| {
+                        a.dns_record("api.example.org");
+                    })
+                })
+            }),
+        ),
+        (
             "backend.state-retention",
             "staging.backend.state_retention_days",
             Box::new(|| staging_with(|b| b.backend(|k| k.state_retention_days = 0))),

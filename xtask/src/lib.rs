@@ -31,10 +31,12 @@ pub mod output;
 pub mod planning;
 pub mod prerequisites;
 pub mod project;
+pub mod prompt;
 pub mod records;
 pub mod report;
 pub mod s3;
 pub mod scan;
+pub mod summary;
 pub mod table;
 pub mod tasks;
 pub mod terraform;
@@ -69,6 +71,16 @@ pub enum Format {
     #[default]
     Text,
     Json,
+}
+
+/// Output format of the reports that also make a pull-request comment (plan, cost).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    /// A pull-request comment
+    Markdown,
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@
 //! local emulator.
 
 use crate::project::Project;
+use crate::summary::PlanSummary;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -158,7 +159,8 @@ const SERVICES: [&str; 17] = [
 ];
 
 /// The override that aims `env`'s root at the emulator at `endpoint`, with the emulator's own
-/// ID of the shared hosted zone. Features moto lacks or breaks are switched off here, and only
+/// ID of the shared hosted zone (the root's local `zone_id`, for the dns module and the import
+/// ids of adopted records). Features moto lacks or breaks are switched off here, and only
 /// here: CloudTrail (trails by ARN fail), Intelligent-Tiering, the DLQ redrive-allow policy (never
 /// reported back) and the TLS-only deny (moto ignores policy conditions: the bucket policies are
 /// the model's, built without it, as `setup-backend` writes them there); `force_destroy` lets the
@@ -202,8 +204,8 @@ pub fn emulator_override(
             "skip_metadata_api_check": true,
             "endpoints": endpoints,
         }},
+        "locals": {"zone_id": zone_id},
         "module": {
-            "dns": {"zone_id": zone_id},
             "s3": {
                 "intelligent_tiering": null,
                 "force_destroy": true,
@@ -260,6 +262,8 @@ pub fn set_emulator_override(
 
 /// A prepared root: where to run Terraform, and the log its output goes to.
 pub struct Run {
+    /// The environment whose root this is.
+    pub env: String,
     pub dir: PathBuf,
     pub log: PathBuf,
     config: Option<PathBuf>,
@@ -267,110 +271,6 @@ pub struct Run {
     data_dir: Option<PathBuf>,
     /// Wall time spent inside Terraform so far (to report the tool's own overhead).
     pub spent: std::cell::Cell<std::time::Duration>,
-}
-
-/// What a plan does to one resource, from the `actions` of its change in
-/// `terraform show -json`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanAction {
-    Create,
-    Update,
-    Delete,
-    /// Delete then create, or create then delete.
-    Replace,
-    Read,
-    NoOp,
-}
-
-impl PlanAction {
-    /// A resource change's `actions` array; an error for one this tool does not know.
-    pub fn parse(actions: &[&str]) -> Result<PlanAction> {
-        Ok(match actions {
-            ["create"] => PlanAction::Create,
-            ["update"] => PlanAction::Update,
-            ["delete"] => PlanAction::Delete,
-            ["delete", "create"] | ["create", "delete"] => PlanAction::Replace,
-            ["read"] => PlanAction::Read,
-            ["no-op"] => PlanAction::NoOp,
-            other => bail!("unknown Terraform plan actions {other:?}"),
-        })
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PlanAction::Create => "create",
-            PlanAction::Update => "update",
-            PlanAction::Delete => "delete",
-            PlanAction::Replace => "replace",
-            PlanAction::Read => "read",
-            PlanAction::NoOp => "no-op",
-        }
-    }
-
-    /// Whether the resource is destroyed (deleted or replaced).
-    pub fn is_destructive(self) -> bool {
-        matches!(self, PlanAction::Delete | PlanAction::Replace)
-    }
-}
-
-/// The label, padded as the format asks (`{action:<8}`).
-impl std::fmt::Display for PlanAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.label())
-    }
-}
-
-/// What a saved plan would do.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PlanSummary {
-    pub add: usize,
-    pub change: usize,
-    pub destroy: usize,
-    /// Addresses deleted or replaced, with the action.
-    pub destructive: Vec<(String, PlanAction)>,
-    /// Every address that changes, with the action (reads and no-ops left out).
-    pub changes: Vec<(String, PlanAction)>,
-}
-
-impl PlanSummary {
-    pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
-    }
-
-    /// Parse `terraform show -json <plan>`; an error for an action this tool does not know.
-    pub fn from_json(plan: &serde_json::Value) -> Result<PlanSummary> {
-        let mut s = PlanSummary::default();
-        for rc in plan["resource_changes"].as_array().into_iter().flatten() {
-            let actions: Vec<&str> = rc["change"]["actions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| a.as_str())
-                .collect();
-            let address = rc["address"].as_str().unwrap_or_default().to_string();
-            let action = PlanAction::parse(&actions)
-                .with_context(|| format!("in the plan of `{address}`"))?;
-            s.count(address, action);
-        }
-        Ok(s)
-    }
-
-    fn count(&mut self, address: String, action: PlanAction) {
-        match action {
-            PlanAction::Create => self.add += 1,
-            PlanAction::Update => self.change += 1,
-            PlanAction::Delete => self.destroy += 1,
-            PlanAction::Replace => {
-                self.add += 1;
-                self.destroy += 1;
-            }
-            PlanAction::Read | PlanAction::NoOp => return,
-        }
-        if action.is_destructive() {
-            self.destructive.push((address.clone(), action));
-        }
-        self.changes.push((address, action));
-    }
 }
 
 impl Run {
@@ -485,6 +385,7 @@ impl Run {
         }
         let logs = p.private_dir("logs")?;
         Ok(Run {
+            env: env.to_string(),
             dir,
             log: logs.join(format!(
                 "{env}-{}.log",
@@ -496,7 +397,7 @@ impl Run {
         })
     }
 
-    /// `terraform plan` into a saved plan file; `(summary, plan file)`.
+    /// `terraform plan` into a saved plan file, then its summary.
     pub fn plan(&self, plan_file: &Path) -> Result<PlanSummary> {
         let out = format!("-out={}", plan_file.display());
         let args = [
@@ -515,6 +416,11 @@ impl Run {
                 tail(&text, 15)
             );
         }
+        self.show(plan_file)
+    }
+
+    /// The summary of a saved plan (`terraform show -json`).
+    pub fn show(&self, plan_file: &Path) -> Result<PlanSummary> {
         let plan = plan_file.display().to_string();
         let json = self.must(&["show", "-json", "-no-color", &plan])?;
         let value: serde_json::Value = serde_json::from_str(
@@ -525,6 +431,23 @@ impl Run {
         )
         .context("`terraform show -json` printed no JSON")?;
         PlanSummary::from_json(&value)
+    }
+
+    /// Why an apply failed: a stale saved plan in words with the fix, else Terraform's errors.
+    fn apply_failed(&self, plan_file: &Path, errors: &[String]) -> anyhow::Error {
+        if errors.iter().any(|e| e.contains("Saved plan is stale")) {
+            return anyhow::anyhow!(
+                "the saved plan `{}` is stale: the state of `{}` changed since the plan was made (another deploy or apply ran), so Terraform applied nothing; run `cargo xtask plan {}` again, review it and deploy that plan",
+                plan_file.display(),
+                self.env,
+                self.env
+            );
+        }
+        anyhow::anyhow!(
+            "`terraform apply` failed (log `{}`):\n{}",
+            self.log.display(),
+            errors.join("\n").trim()
+        )
     }
 
     /// Apply a saved plan, driving a progress bar from Terraform's JSON events.
@@ -595,11 +518,7 @@ impl Run {
         bar.finish_and_clear();
         if !status.success() {
             errors.push(stderr.trim().to_string());
-            bail!(
-                "`terraform apply` failed (log `{}`):\n{}",
-                self.log.display(),
-                errors.join("\n").trim()
-            );
+            return Err(self.apply_failed(plan_file, &errors));
         }
         Ok(())
     }
@@ -628,74 +547,4 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
     }
     run.init(&["-reconfigure", "-lock-timeout=60s"])?;
     Ok(run)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn plan(changes: &[(&str, &[&str])]) -> serde_json::Value {
-        let changes: Vec<_> = changes
-            .iter()
-            .map(|(address, actions)| json!({"address": address, "change": {"actions": actions}}))
-            .collect();
-        json!({"format_version": "1.2", "resource_changes": changes})
-    }
-
-    #[test]
-    fn a_plan_is_counted_by_action() {
-        let s = PlanSummary::from_json(&plan(&[
-            ("aws_s3_bucket.data", &["create"]),
-            ("aws_sqs_queue.jobs", &["update"]),
-            ("aws_sqs_queue.old", &["delete"]),
-            ("aws_instance.a", &["delete", "create"]),
-            ("aws_instance.b", &["create", "delete"]),
-            ("data.aws_caller_identity.me", &["read"]),
-            ("aws_kms_key.k", &["no-op"]),
-        ]))
-        .unwrap();
-        assert_eq!((s.add, s.change, s.destroy), (3, 1, 3));
-        assert_eq!(
-            s.destructive,
-            [
-                ("aws_sqs_queue.old".to_string(), PlanAction::Delete),
-                ("aws_instance.a".to_string(), PlanAction::Replace),
-                ("aws_instance.b".to_string(), PlanAction::Replace),
-            ]
-        );
-        let changes: Vec<String> = s.changes.iter().map(|(a, x)| format!("{x} {a}")).collect();
-        assert_eq!(
-            changes,
-            [
-                "create aws_s3_bucket.data",
-                "update aws_sqs_queue.jobs",
-                "delete aws_sqs_queue.old",
-                "replace aws_instance.a",
-                "replace aws_instance.b",
-            ]
-        );
-        assert_eq!(format!("[{:<8}]", PlanAction::Delete), "[delete  ]");
-    }
-
-    #[test]
-    fn a_plan_without_changes_is_empty() {
-        let s = PlanSummary::from_json(&plan(&[("aws_kms_key.k", &["no-op"])])).unwrap();
-        assert!(s.is_empty());
-        assert_eq!(
-            PlanSummary::from_json(&json!({})).unwrap(),
-            PlanSummary::default()
-        );
-    }
-
-    #[test]
-    fn an_unknown_action_is_an_error_naming_the_resource() {
-        for actions in [&["forget"][..], &["update", "create"], &[]] {
-            let err =
-                PlanSummary::from_json(&plan(&[("aws_s3_bucket.data", actions)])).unwrap_err();
-            let text = format!("{err:#}");
-            assert!(text.contains("`aws_s3_bucket.data`"), "{text}");
-            assert!(text.contains("unknown Terraform plan actions"), "{text}");
-        }
-    }
 }

@@ -622,3 +622,55 @@ fn a_role_sts_refuses_gives_a_clear_error() {
         assert!(err.contains(part), "no `{part}` in: {err}");
     }
 }
+
+#[test]
+fn s3_native_locking_needs_no_lock_table_and_its_lock_file_is_read() {
+    use infra::model::Locking;
+    use xtask::backend::{self, state_lock, Mode};
+    let moto = Moto::start();
+    let with = |locking| {
+        infra::environments::staging()
+            .backend(|b| b.locking = locking)
+            .build()
+            .unwrap()
+    };
+    let (native, both) = (with(Locking::S3Native), with(Locking::Both));
+    let aws = Aws::with_endpoint(&native, Some(moto.endpoint())).unwrap();
+    let done = backend::converge(&aws, &native, Mode::Apply { repair: false }).unwrap();
+    assert!(
+        done.calls.iter().all(|c| !c.contains("dynamodb")),
+        "{:?}",
+        done.calls
+    );
+    let tables = aws.block_on(aws.dynamodb().list_tables().send()).unwrap();
+    assert!(tables.table_names().is_empty(), "{tables:?}");
+    assert_eq!(
+        backend::problems(&aws, &native).unwrap(),
+        Vec::<String>::new()
+    );
+    // Moving to both locks: the table is missing, and the backend check says so.
+    let missing = backend::problems(&aws, &both).unwrap();
+    assert!(
+        missing
+            .iter()
+            .any(|p| p.contains("mht-terraform-locks-staging")),
+        "{missing:?}"
+    );
+
+    assert_eq!(state_lock::held(&aws, &native).unwrap(), None);
+    let info = r#"{"ID":"f00d-1","Operation":"OperationTypePlan","Who":"ci@runner","Created":"2026-11-29T10:00:00Z"}"#;
+    aws.block_on(
+        aws.s3()
+            .put_object()
+            .bucket(&native.names.state_bucket)
+            .key(state_lock::lockfile_key(&native))
+            .body(info.as_bytes().to_vec().into())
+            .send(),
+    )
+    .unwrap();
+    let lock = state_lock::held(&aws, &native).unwrap().unwrap();
+    assert_eq!(
+        (lock.id.as_str(), lock.operation.as_str()),
+        ("f00d-1", "plan")
+    );
+}

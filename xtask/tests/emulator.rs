@@ -5,6 +5,7 @@ mod support;
 
 mod emulator {
     mod accounts;
+    mod adopt;
     mod apply;
     mod deploy;
     mod interrupt;

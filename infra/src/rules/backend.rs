@@ -1,10 +1,10 @@
 //! The Terraform `backend "s3"` block and the state bucket's retention.
 
-use super::{Sink, BACKEND_ARGUMENT, BACKEND_KEY, STATE_RETENTION};
+use super::{Sink, BACKEND_ARGUMENT, BACKEND_KEY, BACKEND_LOCKING, STATE_RETENTION};
 use crate::model::Draft;
 
 /// Arguments the Terraform `backend "s3"` block accepts besides those the model renders.
-pub const BACKEND_ARGUMENTS: [&str; 24] = [
+pub const BACKEND_ARGUMENTS: [&str; 23] = [
     "acl",
     "assume_role",
     "assume_role_with_web_identity",
@@ -28,7 +28,6 @@ pub const BACKEND_ARGUMENTS: [&str; 24] = [
     "skip_region_validation",
     "skip_s3_checksum",
     "sse_customer_key",
-    "use_lockfile",
 ];
 
 /// Bucket settings people put into the backend block by mistake, and where they belong.
@@ -61,7 +60,15 @@ pub(super) fn check_backend(s: &mut Sink, env: &Draft) {
     }
     for (k, _) in &b.extra {
         let path = format!("backend.extra.{k}");
-        if BUCKET_SETTINGS.contains(&k.as_str()) {
+        if k == "use_lockfile" || k == "dynamodb_table" {
+            s.add(
+                BACKEND_LOCKING,
+                path,
+                k,
+                "state locking is declared by `backend.locking`, not as an extra argument",
+                "remove it and set `b.locking` to `Locking::DynamoDb`, `Locking::Both` (during a move) or `Locking::S3Native` (Terraform 1.11 or newer)",
+            );
+        } else if BUCKET_SETTINGS.contains(&k.as_str()) {
             s.add(
                 BACKEND_ARGUMENT,
                 path,

@@ -5,6 +5,7 @@
 //! monitoring, deployment, backend); [`crate::checks`] and [`crate::promotion`] add the rules
 //! that span environments (isolation, parity, promotion order).
 
+mod adopt;
 mod backend;
 mod compute;
 mod cost;
@@ -114,6 +115,8 @@ rules! {
     WEBHOOK_ENV = "deployment.webhook-env", "POSIX: environment variable names are `[A-Z_][A-Z0-9_]*`";
     BACKEND_KEY = "backend.key", "Terraform S3 backend: `key` must not start or end with `/` nor contain `//`";
     BACKEND_ARGUMENT = "backend.argument", "Terraform S3 backend, Configuration: only its documented arguments are accepted";
+    BACKEND_LOCKING = "backend.locking", "Terraform S3 backend, State Locking: the lock table (`dynamodb_table`, deprecated from Terraform 1.11) or S3 native locking (`use_lockfile`, Terraform 1.11 or newer), declared as `backend.locking`";
+    ADOPT = "adopt.entry", "Terraform, Import: an import block fills one resource this root manages, at most once";
     STATE_RETENTION = "backend.state-retention", "S3 API Reference, NoncurrentVersionExpiration NoncurrentDays: a positive integer";
     ISOLATION_NAME = "isolation.name", "seed §1: no resource name is shared between environments";
     ISOLATION_CIDR = "isolation.cidr", "seed §1: environments' VPC CIDRs are separate (and overlapping ranges cannot be peered)";
@@ -298,6 +301,7 @@ pub fn check_environment(env: &Draft) -> Vec<Violation> {
     monitoring::check_monitoring(&mut s, env);
     deployment::check_deployment(&mut s, env);
     backend::check_backend(&mut s, env);
+    adopt::check_adopt(&mut s, env);
     cost::check_cost(&mut s, env);
     hardening::check_hardening(&mut s, env);
     s.out

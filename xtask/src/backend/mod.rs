@@ -1,4 +1,5 @@
-//! The Terraform backend of an environment: its state bucket and lock table, read against the
+//! The Terraform backend of an environment: its state bucket and (unless it locks with S3
+//! native locking alone) its lock table, read against the
 //! spec in `infra::expect` and brought to it idempotently. Nothing here deletes a bucket, a
 //! table, an object or a version. `setup-backend` prints what [`converge`] did; `plan` refuses to
 //! run while [`problems`] finds any.
@@ -65,9 +66,12 @@ pub fn converge(aws: &Aws, env: &Environment, mode: Mode) -> Result<Converged> {
         } else {
             s3::dry_run(aws, &s3c, &bucket, mode.repair()).await?
         };
-        let (table_rows, table_calls) = lock_table::converge(aws, &db, &lock, mode).await?;
-        rows.extend(table_rows);
-        calls.extend(table_calls);
+        // S3 native locking alone needs no table; one left from before is kept, never deleted.
+        if env.backend.locking.uses_table() {
+            let (table_rows, table_calls) = lock_table::converge(aws, &db, &lock, mode).await?;
+            rows.extend(table_rows);
+            calls.extend(table_calls);
+        }
         Ok(Converged { rows, calls })
     })
 }

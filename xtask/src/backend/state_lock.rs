@@ -1,6 +1,7 @@
-//! Terraform's state lock in the environment's lock table: who holds it, since when, and the
-//! command that releases it. Read before Terraform runs, so a stale lock is reported at once
-//! instead of after Terraform's lock timeout.
+//! Terraform's state lock, where the environment's `backend.locking` keeps it (the lock table,
+//! the `.tflock` object beside the state in the state bucket, or both): who holds it, since
+//! when, and the command that releases it. Read before Terraform runs, so a stale lock is
+//! reported at once instead of after Terraform's lock timeout.
 
 use crate::aws::Aws;
 use anyhow::{Context, Result};
@@ -59,8 +60,22 @@ fn ago(seconds: i64) -> String {
     }
 }
 
-/// The lock on `env`'s state, if one is held.
+/// The lock on `env`'s state, if one is held: in the lock table, else in the `.tflock`
+/// object, as the environment locks.
 pub fn held(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
+    let locking = env.backend.locking;
+    if locking.uses_table() {
+        if let Some(lock) = in_table(aws, env)? {
+            return Ok(Some(lock));
+        }
+    }
+    if locking.uses_lockfile() {
+        return in_lockfile(aws, env);
+    }
+    Ok(None)
+}
+
+fn in_table(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
     let key = format!("{}/{}", env.names.state_bucket, env.backend.key);
     let db = aws.dynamodb();
     let item = aws
@@ -78,6 +93,25 @@ pub fn held(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
         .and_then(|i| i.get("Info"))
         .and_then(|v| v.as_s().ok())
         .and_then(|info| Lock::from_info(info)))
+}
+
+/// The S3 native lock: `<state key>.tflock` in the state bucket, holding the same lock info.
+fn in_lockfile(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
+    let (bucket, key) = (&env.names.state_bucket, lockfile_key(env));
+    let got = aws.block_on(async {
+        match aws.s3().get_object().bucket(bucket).key(&key).send().await {
+            Ok(object) => Ok(Some(object.body.collect().await?.into_bytes())),
+            Err(e) if crate::aws::is_code(&e, &["NoSuchKey"]) => Ok(None),
+            Err(e) => Err(aws.error(&format!("s3:GetObject `{bucket}/{key}`"), e)),
+        }
+    });
+    let body = got.with_context(|| format!("cannot read the state lock `s3://{bucket}/{key}`"))?;
+    Ok(body.and_then(|b| Lock::from_info(&String::from_utf8_lossy(&b))))
+}
+
+/// The key of the `.tflock` object Terraform's S3 native locking writes beside the state.
+pub fn lockfile_key(env: &Environment) -> String {
+    format!("{}.tflock", env.backend.key)
 }
 
 #[cfg(test)]

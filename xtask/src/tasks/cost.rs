@@ -5,20 +5,11 @@
 
 use crate::project::Project;
 use crate::table;
+use crate::ReportFormat;
 use anyhow::{bail, Context, Result};
 use infra::cost::{self, Change, Estimate};
 use serde_json::Value;
 use std::process::ExitCode;
-
-/// Output format of the cost reports.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum CostFormat {
-    #[default]
-    Text,
-    Json,
-    /// A pull-request comment
-    Markdown,
-}
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -30,7 +21,7 @@ pub struct Cost {
     environment: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t)]
-    format: CostFormat,
+    format: ReportFormat,
 }
 
 #[derive(clap::Subcommand)]
@@ -53,7 +44,7 @@ struct DiffArgs {
     base: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t)]
-    format: CostFormat,
+    format: ReportFormat,
 }
 
 /// Every environment's estimate (the hosted zone split between them), or the named one's.
@@ -155,12 +146,12 @@ impl Cost {
         }
         let all = estimates(p, self.environment.as_deref())?;
         match self.format {
-            CostFormat::Json => {
+            ReportFormat::Json => {
                 let docs: Vec<Value> = all.iter().map(Estimate::to_json).collect();
                 println!("{}", serde_json::to_string_pretty(&docs)?);
             }
-            CostFormat::Text => all.iter().for_each(print_text),
-            CostFormat::Markdown => all.iter().for_each(print_markdown),
+            ReportFormat::Text => all.iter().for_each(print_text),
+            ReportFormat::Markdown => all.iter().for_each(print_markdown),
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -188,12 +179,12 @@ impl DiffArgs {
             _ => bail!("name two environments (`cost diff staging production`) or a git ref (`cost diff --base main`)"),
         };
         match self.format {
-            CostFormat::Json => {
+            ReportFormat::Json => {
                 let docs: Vec<Value> = compared.iter().map(compared_json).collect();
                 println!("{}", serde_json::to_string_pretty(&docs)?);
             }
-            CostFormat::Text => compared.iter().for_each(|c| print_compared(c, false)),
-            CostFormat::Markdown => compared.iter().for_each(|c| print_compared(c, true)),
+            ReportFormat::Text => compared.iter().for_each(|c| print_compared(c, false)),
+            ReportFormat::Markdown => compared.iter().for_each(|c| print_compared(c, true)),
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -4,13 +4,13 @@
 
 use crate::aws::Aws;
 use crate::interrupt;
-use crate::planning::{plan_env, print_summary};
+use crate::planning::{plan_env, saved_plan};
 use crate::project::Project;
+use crate::prompt::{confirmed, in_ci};
 use crate::records::{self, Action, Outcome, Record};
 use crate::{git, table};
 use anyhow::{bail, Result};
 use infra::Environment;
-use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,10 @@ pub struct Deploy {
     /// Skip the post-deploy live checks
     #[arg(long)]
     no_checks: bool,
+    /// Apply exactly this plan, saved by `cargo xtask plan` (refused when made for another
+    /// environment or commit, changed since, or stale)
+    #[arg(long, value_name = "FILE")]
+    plan: Option<std::path::PathBuf>,
     /// Run by `demo`/`bench` on the emulator: the confirmation is theirs (never from the CLI).
     #[arg(skip)]
     on_emulator_by_tool: bool,
@@ -46,21 +50,6 @@ pub struct History {
     /// Environment (else --env, MHT_ENV or the switched one)
     #[arg(value_name = "ENV")]
     environment: Option<String>,
-}
-
-/// Ask the user to type `expected`; true when they did.
-fn confirmed(prompt: &str, expected: &str) -> bool {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(_) => line.trim() == expected,
-        Err(_) => false,
-    }
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
 /// Post the result to the environment's Discord webhook, if it has one. Never fails the deploy;
@@ -173,6 +162,7 @@ impl Deploy {
             yes: true,
             skip_promotion_gate: false,
             no_checks: false,
+            plan: None,
             on_emulator_by_tool: true,
         }
     }
@@ -298,14 +288,25 @@ impl Deploy {
     ) -> Result<(Outcome, f64)> {
         let mut phases = Phases(Vec::new());
         let start = Instant::now();
-        let planned = plan_env(p, env, aws);
+        let planned = match &self.plan {
+            Some(file) => saved_plan(p, env, aws, file, &record.commit),
+            None => plan_env(p, env, aws),
+        };
         phases.add("plan", start);
         record.durations = phases.0.clone();
         let planned = planned?;
         stop_if_interrupted("after the plan: nothing applied")?;
         let s = &planned.summary;
         (record.add, record.change, record.destroy) = (s.add, s.change, s.destroy);
-        print_summary(&env.name, s);
+        if self.plan.is_some() {
+            println!(
+                "saved plan `{}`, made {} (sha256 {} checked)",
+                planned.plan_file.display(),
+                planned.meta.created,
+                &planned.meta.sha256[..16]
+            );
+        }
+        print!("{}", s.text(&env.name));
         println!("terraform log: {}", planned.run.log.display());
         let outcome = if s.is_empty() {
             Outcome::NoChanges

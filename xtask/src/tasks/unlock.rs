@@ -16,6 +16,9 @@ pub struct Unlock {
     /// The lock id, as `plan` or `deploy` reported it
     #[arg(value_name = "LOCK_ID")]
     lock_id: String,
+    /// Release without asking (protected environments: only in CI, with CI=true)
+    #[arg(long)]
+    yes: bool,
 }
 
 impl Unlock {
@@ -37,11 +40,28 @@ impl Unlock {
                 self.lock_id
             );
         }
+        if env.protected {
+            if self.yes && !crate::prompt::in_ci() {
+                bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
+            }
+            let prompt = format!(
+                "release the lock on protected `{name}` ({})? a Terraform run still holding it would write the state unguarded; type `{name}` to confirm: ",
+                lock.describe()
+            );
+            if !self.yes
+                && !crate::interrupt::unguarded(|| crate::prompt::confirmed(&prompt, &name))
+            {
+                bail!("not confirmed: the lock on `{name}` is still held");
+            }
+        }
         println!("releasing the lock {}", lock.describe());
         let run = crate::terraform::prepare(p, &env, &aws)?;
         run.must(&["force-unlock", "-force", "-no-color", &lock.id])?;
         if state_lock::held(&aws, &env)?.is_some() {
-            bail!("terraform reported the lock released, but the lock table still holds it (log `{}`)", run.log.display());
+            bail!(
+                "terraform reported the lock released, but it is still held (log `{}`)",
+                run.log.display()
+            );
         }
         println!("released: the state of `{name}` is unlocked");
         Ok(ExitCode::SUCCESS)

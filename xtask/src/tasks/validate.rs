@@ -40,7 +40,7 @@ fn drift(p: &Project, name: &str) -> Result<Vec<String>> {
         .summary
         .changes
         .iter()
-        .map(|(a, action)| format!("{action} {a}"))
+        .map(|c| format!("{} {}", c.action, c.address))
         .collect())
 }
 

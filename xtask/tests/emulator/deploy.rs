@@ -2,7 +2,7 @@
 //! throwaway git repository holding the generated roots and the modules.
 
 use crate::support::fixtures::{env, suspend_versioning};
-use crate::support::{commit_all, copy_tree, repo, Moto, Output, TempDir};
+use crate::support::{commit_all, copy_tree, git, repo, Moto, Output, TempDir};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -57,6 +57,34 @@ pub(super) fn run(
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// The commit checked out in `root`.
+fn head(root: &Path) -> String {
+    let out = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A new commit in `root` adding `file`.
+fn commit_all_again(root: &Path, file: &str) {
+    std::fs::write(root.join(file), "later").unwrap();
+    git(root, &["add", "-A"]);
+    git(
+        root,
+        &[
+            "-c",
+            "user.email=ci@example.com",
+            "-c",
+            "user.name=ci",
+            "commit",
+            "-qm",
+            "later",
+        ],
+    );
 }
 
 /// Whether `name`'s Terraform state exists in its state bucket.
@@ -141,13 +169,47 @@ fn deploy_guards_records_drift_and_destroy() {
         .expect(1)
         .contains("not confirmed: nothing applied");
     assert!(!has_state(&ep, "staging"));
-    run(r, &ep, &[], "", &["plan", "staging"])
-        .expect(2)
-        .contains("to add, 0 to change, 0 to destroy");
+    // The reviewed plan: every change listed, JSON of schema 1 with the saved plan's commit and
+    // hash; a plan from another commit is refused; then exactly that plan is applied.
+    let reviewed = run(r, &ep, &[], "", &["plan", "staging", "--format", "json"]);
+    reviewed.expect(2);
+    let doc: serde_json::Value = serde_json::from_str(&reviewed.stdout).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["environment"], "staging");
+    assert_eq!(doc["clean"], true);
+    assert_eq!(doc["commit"], head(r));
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(
+        changes.len(),
+        doc["counts"]["add"].as_u64().unwrap() as usize
+    );
+    assert!(changes.iter().all(|c| c["action"] == "create"), "{doc:#}");
+    let plan_file = doc["plan_file"].as_str().unwrap().to_string();
+    commit_all_again(r, "later.txt");
+    run(
+        r,
+        &ep,
+        &[],
+        "",
+        &["deploy", "staging", "--yes", "--plan", &plan_file],
+    )
+    .expect(1)
+    .contains("was made from commit")
+    .contains("run `cargo xtask plan staging`, review it");
+    git(r, &["reset", "-q", "--hard", "HEAD~1"]);
+    assert!(!has_state(&ep, "staging"));
 
-    // Staging with --yes: applied, checked live, recorded.
-    let out = run(r, &ep, &[], "", &["deploy", "staging", "--yes"]);
+    // Staging with --yes and the reviewed plan: applied, checked live, recorded.
+    let out = run(
+        r,
+        &ep,
+        &[],
+        "",
+        &["deploy", "staging", "--yes", "--plan", &plan_file],
+    );
     out.expect(0)
+        .contains("(sha256 ")
+        .contains("  +   create   module.s3.aws_s3_bucket.this[\"data\"]")
         .contains("post-deploy checks: ")
         .contains(" 0 failed")
         .contains("result: success")
@@ -208,6 +270,34 @@ fn deploy_guards_records_drift_and_destroy() {
         .expect(2)
         .contains("drifted")
         .contains("module.s3.aws_s3_bucket_versioning.this");
+    // The update shows the attribute, old → new; applied after another deploy, the saved plan
+    // is stale and Terraform refuses it.
+    run(r, &ep, &[], "", &["plan", "staging"])
+        .expect(2)
+        .contains("plan `staging`: 0 to add, 1 to change, 0 to destroy")
+        .contains("~   update   module.s3.aws_s3_bucket_versioning.this")
+        .contains("versioning_configuration[0].status: \"Suspended\" → \"Enabled\"");
+    let plans = r.join(".mht/plans");
+    for ext in ["", ".meta.json"] {
+        std::fs::copy(
+            plans.join(format!("staging.tfplan{ext}")),
+            plans.join(format!("reviewed.tfplan{ext}")),
+        )
+        .unwrap();
+    }
+    run(r, &ep, &[], "", &["deploy", "staging", "--yes"]).expect(0);
+    let reviewed = plans.join("reviewed.tfplan").display().to_string();
+    run(
+        r,
+        &ep,
+        &[],
+        "",
+        &["deploy", "staging", "--yes", "--plan", &reviewed],
+    )
+    .expect(1)
+    .contains("is stale: the state of `staging` changed since the plan was made")
+    .contains("run `cargo xtask plan staging` again");
+    suspend_versioning(&aws, &s.names.data_bucket);
     run(
         r,
         &ep,

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The lock item Terraform writes, as a run that died would leave it.
-fn leave_lock(endpoint: &str, id: &str) {
-    let e = env("staging");
+pub(super) fn leave_lock(endpoint: &str, name: &str, id: &str) {
+    let e = env(name);
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
     let info = serde_json::json!({
         "ID": id, "Operation": "OperationTypeApply", "Info": "", "Who": "tester@gone-host",
@@ -42,7 +42,7 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     let root = checkout();
     let r = root.path();
     run(r, &ep, &[], "", &["setup-backend", "staging"]).expect(0);
-    leave_lock(&ep, "dead-beef-1");
+    leave_lock(&ep, "staging", "dead-beef-1");
 
     let start = Instant::now();
     run(r, &ep, &[], "", &["plan", "staging"])
@@ -67,6 +67,21 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
         .expect(0)
         .contains("nothing to release");
     run(r, &ep, &[], "", &["plan", "staging"]).expect(2);
+
+    // A protected environment's lock is released only when its name is typed (`--yes` in CI).
+    run(r, &ep, &[], "", &["setup-backend", "production"]).expect(0);
+    leave_lock(&ep, "production", "dead-beef-2");
+    let unlock = ["unlock", "production", "dead-beef-2"];
+    run(r, &ep, &[], "prod\n", &unlock)
+        .expect(1)
+        .contains("type `production` to confirm")
+        .contains("not confirmed: the lock on `production` is still held");
+    run(r, &ep, &[], "", &[&unlock[..], &["--yes"]].concat())
+        .expect(1)
+        .contains("refusing --yes for protected `production` outside CI");
+    run(r, &ep, &[], "production\n", &unlock)
+        .expect(0)
+        .contains("released: the state of `production` is unlocked");
     // The saved plan holds state values: open to the owner only, in a directory likewise.
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -129,6 +144,56 @@ fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -
     }
 }
 
+/// Start `deploy staging --yes`, wait until its Terraform holds the state lock, then SIGKILL the
+/// tool and Terraform (its own process group) as a machine that dies would; the lock's id.
+fn kill_deploy_holding_lock(root: &Path, endpoint: &str) -> String {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["--local", "deploy", "staging", "--yes"])
+        .env("MHT_ROOT", root)
+        .env("MHT_LOCAL_ENDPOINT", endpoint)
+        .env_remove("MHT_ENV")
+        .env_remove("CI")
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let e = env("staging");
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let lock = loop {
+        if let Some(lock) = xtask::backend::state_lock::held(&aws, &e).unwrap() {
+            break lock;
+        }
+        assert!(Instant::now() < deadline, "the deploy never took the lock");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "deploy ended before locking"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let pid = child.id();
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for terraform in children.split_whitespace() {
+        let terraform: libc::pid_t = terraform.parse().unwrap();
+        // SAFETY: kill(2) on the process group of a child of the deploy this test started.
+        unsafe { libc::kill(-terraform, libc::SIGKILL) };
+    }
+    // SAFETY: kill(2) on the process group this test started.
+    unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
+    child.wait().unwrap();
+    assert!(
+        xtask::backend::state_lock::held(&aws, &e)
+            .unwrap()
+            .is_some(),
+        "the killed deploy left no lock"
+    );
+    lock.id
+}
+
 #[test]
 fn ctrl_c_at_any_moment_of_a_deploy_is_recorded_and_safe() {
     let moto = Moto::start();
@@ -166,6 +231,18 @@ fn ctrl_c_at_any_moment_of_a_deploy_is_recorded_and_safe() {
             history.stdout
         );
     }
+    // A deploy killed outright (SIGKILL, Terraform with it) leaves its lock: the next plan names
+    // it with its id, `unlock` releases it.
+    let id = kill_deploy_holding_lock(r, &ep);
+    run(r, &ep, &[], "", &["plan", "staging"])
+        .expect(1)
+        .contains(&format!("lock id {id}"))
+        .contains(&format!(
+            "release it with `cargo xtask unlock staging {id}`"
+        ));
+    run(r, &ep, &[], "", &["unlock", "staging", &id])
+        .expect(0)
+        .contains("released: the state of `staging` is unlocked");
     // The next deploy converges, with its live checks.
     run(r, &ep, &[], "", &["deploy", "staging", "--yes"])
         .expect(0)
