@@ -537,7 +537,7 @@ mod tests {
     fn each_locking_renders_its_backend_arguments_and_terraform_version() {
         use crate::model::Locking;
         for (locking, table, lockfile, version) in [
-            (Locking::DynamoDb, true, false, ">= 1.5.0"),
+            (Locking::DynamoDb, true, false, ">= 1.6.0"),
             (Locking::Both, true, true, ">= 1.11.0"),
             (Locking::S3Native, false, true, ">= 1.11.0"),
         ] {
