@@ -22,6 +22,23 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a call may take, retries included.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// The SDK's HTTP client: rustls with ring, through the proxy the environment names
+/// (`HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, bypassed for the hosts in `NO_PROXY`), as
+/// Terraform and the aws CLI do.
+fn http_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, Connector};
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = Connector::builder()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .proxy_config(ProxyConfig::from_env());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.build()
+    })
+}
+
 /// Clients for one environment, and a description of where they point.
 pub struct Aws {
     pub config: SdkConfig,
@@ -43,7 +60,10 @@ impl Aws {
     /// Connect for `env`: the local emulator when the project says so, else the standard chain
     /// in the environment's region (and its declared profile unless `AWS_PROFILE` is set).
     pub fn connect(p: &Project, env: &Environment) -> Result<Aws> {
+        // Environments run at once (`--all`) start one emulator between them, not one each.
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let endpoint = if p.local {
+            let _one = STARTING.lock().unwrap_or_else(|e| e.into_inner());
             Some(local::ensure_running(p)?.0)
         } else {
             None
@@ -58,9 +78,7 @@ impl Aws {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
+        let http = http_client();
         // Fail fast: an unreachable endpoint is reported within seconds, not minutes.
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -471,6 +489,9 @@ impl Aws {
     pub fn emulator_zone(&self, name: &str) -> Result<String> {
         let r53 = aws_sdk_route53::Client::new(&self.config);
         let fqdn = format!("{}.", name.trim_end_matches('.'));
+        // Environments prepared at once (`--all`) must find one zone, not create one each.
+        static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = CREATING.lock().unwrap_or_else(|e| e.into_inner());
         self.block_on(async {
             let zones = r53
                 .list_hosted_zones_by_name()
