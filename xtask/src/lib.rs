@@ -120,6 +120,15 @@ enum Task {
     Bench(tasks::bench::Bench),
 }
 
+/// Whether `args` (without the program name) is a command line this tool accepts, else the
+/// error it would print: the workflows' test checks every command they run.
+pub fn parses(args: &[&str]) -> Result<(), String> {
+    let argv = std::iter::once("xtask").chain(args.iter().copied());
+    Cli::try_parse_from(argv)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Parse the command line: `--help` and `--version` print and exit 0, a usage error exits
 /// [`exit::USAGE`] (never 2, which means changes or drift).
 fn parse() -> Result<Cli, ExitCode> {
