@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod proxy;
+pub mod tty;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
