@@ -4,6 +4,7 @@
 
 use crate::aws::Aws;
 use crate::interrupt;
+use crate::prompt::in_ci;
 use crate::planning::{plan_env, print_summary};
 use crate::project::Project;
 use crate::records::{self, Action, Outcome, Record};
@@ -45,10 +46,6 @@ pub struct History {
     /// Environment (else --env, MHT_ENV or the switched one)
     #[arg(value_name = "ENV")]
     environment: Option<String>,
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
 /// Post the result to the environment's Discord webhook, if it has one. Never fails the deploy;
@@ -275,7 +272,7 @@ impl Deploy {
             let prompt = format!("apply these changes to `{}`? type `yes`: ", env.name);
             (prompt, "yes", "pass --yes to apply without asking")
         };
-        interrupt::unguarded(|| crate::prompt::typed(&prompt, expected, way_out))
+        interrupt::unguarded(|| crate::prompt::confirmed(&prompt, expected, way_out))
     }
 
     /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
@@ -358,7 +355,7 @@ impl Destroy {
         let caller = aws.guard_account(&env)?;
         crate::planning::backend_ready(&aws, &env)?;
         let run = crate::terraform::prepare(p, &env, &aws)?;
-        if !crate::prompt::typed(
+        if !crate::prompt::confirmed(
             &format!("this deletes every resource of `{name}`; type `{name}` to confirm: "),
             &name,
             "destroy has no --yes: run it at a terminal and type the name",
