@@ -116,7 +116,7 @@ enum Task {
     Local(tasks::local::Local),
     /// The whole mission on the local emulator: backends, deploy staging, promote to production, drift check
     Demo(tasks::demo::Demo),
-    /// Print this machine's figures: validate, render, 100 environments, test-s3, test-sqs, a no-change deploy
+    /// Print this machine's figures: validate, render, 100 environments, test-s3, test-sqs, a no-change deploy, plan --all at once and one by one
     Bench(tasks::bench::Bench),
 }
 

@@ -4,9 +4,9 @@
 
 use crate::aws::Aws;
 use crate::interrupt;
-use crate::prompt::in_ci;
 use crate::planning::{plan_env, print_summary};
 use crate::project::Project;
+use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::{git, table};
 use anyhow::{bail, Result};

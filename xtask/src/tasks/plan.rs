@@ -37,6 +37,15 @@ fn plan_one(p: &Project, name: &str) -> Result<PlanSummary> {
 }
 
 impl Plan {
+    /// `plan --all`, at most `jobs` at once, as the bench runs it.
+    pub fn every(jobs: Jobs) -> Plan {
+        Plan {
+            environment: None,
+            all: true,
+            jobs,
+        }
+    }
+
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         if self.all {
             return Ok(all(p, self.jobs));
