@@ -242,13 +242,13 @@ impl Aws {
         e: &E,
         raw: &HttpResponse,
     ) -> String {
+        if let Some(what) = not_aws(raw).filter(|_| e.code().is_none()) {
+            return self.not_aws(call, &what);
+        }
         if let Some(answer) = unimplemented(e.code(), raw) {
             return self.unimplemented(call, &answer);
         }
         let Some(code) = e.code() else {
-            if let Some(what) = not_aws(raw) {
-                return self.not_aws(call, &what);
-            }
             let body = raw
                 .body()
                 .bytes()

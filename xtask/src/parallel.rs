@@ -159,7 +159,7 @@ mod tests {
         );
         assert_eq!(exit_code(&runs, |_| true), std::process::ExitCode::from(1));
         assert_eq!(
-            exit_code(&runs[..3], |n| *n > 4),
+            exit_code(&runs[..3], |n| *n == 4),
             std::process::ExitCode::from(crate::exit::CHANGES)
         );
         assert_eq!(
