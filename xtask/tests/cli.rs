@@ -847,6 +847,7 @@ fn harmless_invocations() -> Vec<Vec<&'static str>> {
         &["affected", "--base", "HEAD"],
         &["completions", "bash"],
         &["plan", "--all"],
+        &["plan", "staging", "--format", "markdown"],
     ]
     .map(<[&str]>::to_vec)
     .to_vec()
