@@ -5,9 +5,9 @@
 //! handles those names as strings.
 
 use crate::model::{
-    Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption, Environment,
-    HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs, StorageClass, Transition,
-    Usage, S3,
+    AssumeRole, Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb, Encryption,
+    Environment, HostedZone, Iam, InstanceSpec, Monitoring, Names, Network, Role, Sqs,
+    StorageClass, Transition, Usage, S3,
 };
 use crate::rules::{self, Violation};
 
@@ -45,6 +45,9 @@ fn default_compute() -> Compute<String> {
         load_balancer: true,
         app_port: 8080,
         health_check_path: "/health".into(),
+        deletion_protection: false,
+        access_logs: true,
+        imds_hop_limit: 1,
     }
 }
 
@@ -57,8 +60,10 @@ fn default_s3() -> S3<String> {
             lifecycle_enabled: false,
             lifecycle: Vec::new(),
             access_logging: true,
+            noncurrent_expiration_days: 90,
         },
         log_retention_days: 90,
+        abort_incomplete_multipart_days: 7,
     }
 }
 
@@ -116,6 +121,7 @@ impl EnvironmentBuilder {
             vpc_cidr: String::new(),
             subnet_cidrs: Vec::new(),
             availability_zones: Vec::new(),
+            flow_logs: true,
         };
         let deployment = Deployment {
             blue_green: false,
@@ -135,6 +141,7 @@ impl EnvironmentBuilder {
                 region: String::new(),
                 account_id: String::new(),
                 profile: None,
+                assume_role: None,
                 protected: false,
                 promoted_from: None,
                 tags: Vec::new(),
@@ -146,6 +153,7 @@ impl EnvironmentBuilder {
                     hash_key: "id".into(),
                     point_in_time_recovery: true,
                     encryption: true,
+                    deletion_protection: false,
                 },
                 iam,
                 dns: default_dns(),
@@ -198,6 +206,24 @@ impl EnvironmentBuilder {
 
     pub fn profile(mut self, profile: &str) -> Self {
         self.env.profile = Some(profile.to_string());
+        self
+    }
+
+    /// Assume `role` for every AWS call of the tool and of Terraform: a role ARN, or a role name
+    /// in the environment's account. The role must be in the environment's `account`.
+    pub fn assume_role(self, role: &str) -> Self {
+        self.assume_role_with(role, |_| {})
+    }
+
+    /// [`EnvironmentBuilder::assume_role`] with a session name or an external ID set in `edit`.
+    pub fn assume_role_with(mut self, role: &str, edit: impl FnOnce(&mut AssumeRole)) -> Self {
+        let mut assume = AssumeRole {
+            role: role.to_string(),
+            session_name: None,
+            external_id: None,
+        };
+        edit(&mut assume);
+        self.env.assume_role = Some(assume);
         self
     }
 
@@ -301,6 +327,7 @@ pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
         region: draft.region,
         account_id: draft.account_id,
         profile: draft.profile,
+        assume_role: draft.assume_role,
         protected: draft.protected,
         promoted_from: draft.promoted_from,
         tags: draft.tags,

@@ -67,6 +67,8 @@ pub fn staging() -> EnvironmentBuilder {
         })
         .s3(|s| {
             s.log_retention_days = 14;
+            // Old versions of test data matter for a month; production keeps them longer.
+            s.data.noncurrent_expiration_days = 30;
             // seed: 7d STANDARD_IA, 14d GLACIER, 30d DEEP_ARCHIVE; S3 refuses STANDARD_IA before
             // day 30 and a next transition less than 30 days after it, so 30/60/90.
             s.data.lifecycle =
@@ -121,9 +123,14 @@ pub fn production() -> EnvironmentBuilder {
         .compute(|c| {
             c.instance_type = "t3.medium".into();
             c.instance_count = 3;
+            // Staging stays destroyable; production refuses deletion (docs/hardening.md).
+            c.deletion_protection = true;
         })
+        .dynamodb(|d| d.deletion_protection = true)
         .s3(|s| {
             s.log_retention_days = 90;
+            // Old versions of production data stay a quarter for recovery, then expire.
+            s.data.noncurrent_expiration_days = 90;
             s.data.lifecycle =
                 transitions([(30, "STANDARD_IA"), (90, "GLACIER"), (365, "DEEP_ARCHIVE")]);
         })

@@ -5,7 +5,8 @@ use crate::model::{Environment, IntelligentTiering, StorageClass, Transition};
 use serde_json::{json, Value};
 use std::fmt;
 
-/// Lifecycle of a bucket: current-version transitions and expiry, noncurrent-version expiry.
+/// Lifecycle of a bucket: current-version transitions and expiry, noncurrent-version expiry,
+/// and the abort of unfinished multipart uploads.
 /// The expected lifecycle holds [`StorageClass`]es; one read from a live bucket
 /// (`Lifecycle<String>`) holds the classes S3 reported, whatever they are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,6 +14,7 @@ pub struct Lifecycle<C = StorageClass> {
     pub transitions: Vec<Transition<C>>,
     pub expiration_days: Option<u32>,
     pub noncurrent_expiration_days: Option<u32>,
+    pub abort_incomplete_multipart_days: Option<u32>,
 }
 
 impl<C> Default for Lifecycle<C> {
@@ -21,6 +23,7 @@ impl<C> Default for Lifecycle<C> {
             transitions: Vec::new(),
             expiration_days: None,
             noncurrent_expiration_days: None,
+            abort_incomplete_multipart_days: None,
         }
     }
 }
@@ -30,9 +33,11 @@ impl<C: fmt::Display> Lifecycle<C> {
         self.transitions.is_empty()
             && self.expiration_days.is_none()
             && self.noncurrent_expiration_days.is_none()
+            && self.abort_incomplete_multipart_days.is_none()
     }
 
-    /// One line, for tables: `30d STANDARD_IA, 90d GLACIER; expire 90d; noncurrent 365d`.
+    /// One line, for tables: `30d STANDARD_IA, 90d GLACIER, expire 90d, noncurrent expire 365d,
+    /// abort multipart 7d`.
     pub fn describe(&self) -> String {
         let mut parts: Vec<String> = self
             .transitions
@@ -44,6 +49,9 @@ impl<C: fmt::Display> Lifecycle<C> {
         }
         if let Some(d) = self.noncurrent_expiration_days {
             parts.push(format!("noncurrent expire {d}d"));
+        }
+        if let Some(d) = self.abort_incomplete_multipart_days {
+            parts.push(format!("abort multipart {d}d"));
         }
         if parts.is_empty() {
             "none".into()
@@ -71,6 +79,10 @@ pub struct Bucket {
     pub log_sources: Vec<String>,
     /// The policy lets the environment's CloudTrail deliver here.
     pub cloudtrail_delivery: bool,
+    /// The policy lets Elastic Load Balancing deliver the load balancer's access logs here.
+    pub alb_log_delivery: bool,
+    /// The policy lets VPC flow logs (the log delivery service) deliver here.
+    pub flow_log_delivery: bool,
     /// The account whose CloudTrail may deliver (the environment's).
     pub account_id: String,
     pub lifecycle: Lifecycle,
@@ -108,8 +120,13 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
         tls_only: true,
         log_sources: Vec::new(),
         cloudtrail_delivery: false,
+        alb_log_delivery: false,
+        flow_log_delivery: false,
         account_id: env.account_id.clone(),
-        lifecycle: Lifecycle::default(),
+        lifecycle: Lifecycle {
+            abort_incomplete_multipart_days: Some(env.s3.abort_incomplete_multipart_days),
+            ..Lifecycle::default()
+        },
         intelligent_tiering: None,
         logging_target: None,
         tags: env.default_tags(),
@@ -118,7 +135,7 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
         Bucket {
             lifecycle: Lifecycle {
                 noncurrent_expiration_days: Some(env.backend.state_retention_days),
-                ..Lifecycle::default()
+                ..base("state", "").lifecycle
             },
             ..base("state", &env.names.state_bucket)
         },
@@ -131,7 +148,8 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
                 } else {
                     Vec::new()
                 },
-                ..Lifecycle::default()
+                noncurrent_expiration_days: d.versioning.then_some(d.noncurrent_expiration_days),
+                ..base("data", "").lifecycle
             },
             intelligent_tiering: d.intelligent_tiering.clone(),
             logging_target: d.access_logging.then(|| env.names.log_bucket.clone()),
@@ -139,18 +157,19 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
         },
         Bucket {
             versioning: false,
-            // S3 server access logging and CloudTrail deliver as their own principals; the
-            // bucket keeps ACL-less delivery with owner-preferred ownership.
-            object_ownership: "BucketOwnerPreferred",
+            // ACLs stay disabled (BucketOwnerEnforced): every log source delivers as a
+            // principal the bucket policy grants, none through an ACL grant.
             log_sources: if d.access_logging {
                 vec![env.names.data_bucket.clone()]
             } else {
                 Vec::new()
             },
             cloudtrail_delivery: env.monitoring.cloudtrail,
+            alb_log_delivery: env.compute.load_balancer && env.compute.access_logs,
+            flow_log_delivery: env.network.flow_logs,
             lifecycle: Lifecycle {
                 expiration_days: Some(env.s3.log_retention_days),
-                ..Lifecycle::default()
+                ..base("logs", "").lifecycle
             },
             ..base("logs", &env.names.log_bucket)
         },
@@ -163,6 +182,46 @@ pub const TLS_DENY_SID: &str = "DenyInsecureTransport";
 /// Key prefix of the CloudTrail trail's files in the log bucket.
 pub const CLOUDTRAIL_PREFIX: &str = "cloudtrail";
 
+/// Key prefix of the load balancer's access logs in the log bucket.
+pub const ALB_LOG_PREFIX: &str = "alb";
+
+/// The Elastic Load Balancing account of each region opened before August 2022, which delivers
+/// access logs there (Elastic Load Balancing User Guide, "Enable access logs": bucket policy).
+/// Regions opened since grant the `logdelivery.elasticloadbalancing.amazonaws.com` service
+/// principal instead.
+const ELB_LOG_ACCOUNTS: [(&str, &str); 22] = [
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+    ("af-south-1", "098369216593"),
+    ("ap-east-1", "754344448648"),
+    ("ap-southeast-3", "589379963580"),
+    ("ap-south-1", "718504428378"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-northeast-1", "582318560864"),
+    ("ca-central-1", "985666609251"),
+    ("eu-central-1", "054676820928"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-3", "009996457667"),
+    ("eu-north-1", "897822967062"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+];
+
+/// The principal that delivers load balancer access logs in `region`.
+pub fn elb_log_principal(region: &str) -> Value {
+    match ELB_LOG_ACCOUNTS.iter().find(|(r, _)| *r == region) {
+        Some((_, account)) => json!({"AWS": format!("arn:aws:iam::{account}:root")}),
+        None => json!({"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+    }
+}
+
 /// Key prefix of a bucket's server access logs in the log bucket.
 pub fn access_log_prefix(source_bucket: &str) -> String {
     format!("s3/{source_bucket}/")
@@ -171,11 +230,11 @@ pub fn access_log_prefix(source_bucket: &str) -> String {
 /// The bucket policy of `spec`, the one definition of it: Terraform receives it for the data
 /// and log buckets (`render`), `setup-backend` writes it to the state bucket, and the live checks
 /// compare against it. A TLS-only bucket denies every request not made over TLS; a log bucket
-/// lets S3 server access logging (of its source buckets, in this account) and the
-/// environment's CloudTrail deliver. A bucket with neither has no statement.
+/// lets S3 server access logging (of its source buckets, in this account), the environment's
+/// CloudTrail, its load balancer's access logs and its VPC flow logs deliver. A bucket with
+/// none of these has no statement.
 pub fn bucket_policy(spec: &Bucket) -> Value {
     let arn = format!("arn:aws:s3:::{}", spec.name);
-    let account = || json!({"aws:SourceAccount": spec.account_id});
     let mut statements = Vec::new();
     if spec.tls_only {
         statements.push(json!({
@@ -198,10 +257,19 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
             "Resource": format!("{arn}/{}*", access_log_prefix(source)),
             "Condition": {
                 "ArnLike": {"aws:SourceArn": format!("arn:aws:s3:::{source}")},
-                "StringEquals": account(),
+                "StringEquals": {"aws:SourceAccount": spec.account_id},
             },
         }));
     }
+    statements.extend(delivery_statements(spec, &arn));
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The grants of the AWS log sources that write under `AWSLogs/<account>/`: CloudTrail, the
+/// load balancer's access logs and VPC flow logs.
+fn delivery_statements(spec: &Bucket, arn: &str) -> Vec<Value> {
+    let account = &spec.account_id;
+    let mut statements = Vec::new();
     if spec.cloudtrail_delivery {
         statements.push(json!({
             "Sid": "CloudTrailAclCheck",
@@ -209,21 +277,76 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:GetBucketAcl",
             "Resource": arn,
-            "Condition": {"StringEquals": account()},
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
         }));
         statements.push(json!({
             "Sid": "CloudTrailWrite",
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:PutObject",
-            "Resource": format!("{arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{}/*", spec.account_id),
+            "Resource": format!("{arn}/{CLOUDTRAIL_PREFIX}/AWSLogs/{account}/*"),
             "Condition": {"StringEquals": {
                 "s3:x-amz-acl": "bucket-owner-full-control",
-                "aws:SourceAccount": spec.account_id,
+                "aws:SourceAccount": account,
             }},
         }));
     }
-    json!({"Version": "2012-10-17", "Statement": statements})
+    if spec.alb_log_delivery {
+        statements.push(json!({
+            "Sid": "LoadBalancerAccessLogs",
+            "Effect": "Allow",
+            "Principal": elb_log_principal(&spec.region),
+            "Action": "s3:PutObject",
+            "Resource": format!("{arn}/{ALB_LOG_PREFIX}/AWSLogs/{account}/*"),
+        }));
+    }
+    if spec.flow_log_delivery {
+        let source = json!({"aws:SourceArn": format!("arn:aws:logs:{}:{account}:*", spec.region)});
+        statements.push(json!({
+            "Sid": "FlowLogsAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": source},
+        }));
+        statements.push(json!({
+            "Sid": "FlowLogsWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": format!("{arn}/AWSLogs/{account}/*"),
+            "Condition": {
+                "StringEquals": {
+                    "s3:x-amz-acl": "bucket-owner-full-control",
+                    "aws:SourceAccount": account,
+                },
+                "ArnLike": source,
+            },
+        }));
+    }
+    statements
+}
+
+/// `ours` merged into `existing` by statement id: each of our statements replaces the one with
+/// its `Sid`, every other statement of `existing` (another tool's, a person's) stays where it
+/// was, and ours follow. Without an existing policy, `ours` as it is.
+pub fn merge_policy(existing: Option<&Value>, ours: &Value) -> Value {
+    let Some(existing) = existing else {
+        return ours.clone();
+    };
+    let ours_list = statements(ours);
+    let sid = |s: &Value| s["Sid"].as_str().map(str::to_string);
+    let our_sids: Vec<String> = ours_list.iter().filter_map(sid).collect();
+    let mut merged: Vec<Value> = statements(existing)
+        .into_iter()
+        .filter(|s| sid(s).is_none_or(|id| !our_sids.contains(&id)))
+        .collect();
+    merged.extend(ours_list);
+    let mut doc = existing.clone();
+    doc["Version"] = ours["Version"].clone();
+    doc["Statement"] = Value::Array(merged);
+    doc
 }
 
 fn statements(policy: &Value) -> Vec<Value> {
@@ -388,6 +511,79 @@ mod tests {
         let mut objects_only = p.clone();
         objects_only["Statement"][0]["Resource"] = json!("arn:aws:s3:::b/*");
         assert!(!denies_insecure_transport(&objects_only, "b"));
+    }
+
+    #[test]
+    fn merge_keeps_foreign_statements_and_replaces_ours_by_sid() {
+        let ours = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject"},
+            {"Sid": "B", "Effect": "Deny", "Action": "s3:*"},
+        ]});
+        assert_eq!(merge_policy(None, &ours), ours);
+        let existing = json!({"Version": "2008-10-17", "Id": "kept", "Statement": [
+            {"Sid": "Foreign", "Effect": "Allow", "Action": "s3:ListBucket"},
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:*"},
+            {"Effect": "Allow", "Action": "s3:GetBucketAcl"},
+        ]});
+        let merged = merge_policy(Some(&existing), &ours);
+        assert_eq!(merged["Id"], "kept");
+        assert_eq!(merged["Version"], "2012-10-17");
+        let sids: Vec<&str> = merged["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap_or("-"))
+            .collect();
+        assert_eq!(sids, ["Foreign", "-", "A", "B"]);
+        assert_eq!(merged["Statement"][2]["Action"], "s3:GetObject");
+        // A single statement object (not a list) is read too.
+        let single = json!({"Statement": {"Sid": "Foreign", "Effect": "Allow"}});
+        assert_eq!(
+            merge_policy(Some(&single), &ours)["Statement"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn the_log_bucket_grants_every_log_source_and_keeps_acls_off() {
+        let env = crate::environments::production().build().unwrap();
+        let logs = buckets(&env).remove(2);
+        assert_eq!(logs.object_ownership, "BucketOwnerEnforced");
+        let policy = bucket_policy(&logs);
+        let sid = |id: &str| {
+            statements(&policy)
+                .into_iter()
+                .find(|s| s["Sid"] == id)
+                .unwrap_or_else(|| panic!("no `{id}` in {policy}"))
+        };
+        let alb = sid("LoadBalancerAccessLogs");
+        // us-west-2 opened before August 2022: its Elastic Load Balancing account delivers.
+        assert_eq!(alb["Principal"]["AWS"], "arn:aws:iam::797873946194:root");
+        assert_eq!(
+            alb["Resource"],
+            "arn:aws:s3:::mht-api-production-logs/alb/AWSLogs/123456789012/*"
+        );
+        assert_eq!(
+            sid("FlowLogsWrite")["Principal"]["Service"],
+            "delivery.logs.amazonaws.com"
+        );
+        assert_eq!(
+            elb_log_principal("ap-southeast-5"),
+            json!({"Service": "logdelivery.elasticloadbalancing.amazonaws.com"})
+        );
+        let data = buckets(&env).remove(1);
+        assert_eq!(data.lifecycle.noncurrent_expiration_days, Some(90));
+        for b in buckets(&env) {
+            assert_eq!(
+                b.lifecycle.abort_incomplete_multipart_days,
+                Some(7),
+                "{}",
+                b.name
+            );
+        }
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct Network {
     pub vpc_cidr: String,
     pub subnet_cidrs: Vec<String>,
     pub availability_zones: Vec<String>,
+    /// VPC flow logs (all traffic) into the log bucket, kept as long as its other logs.
+    pub flow_logs: bool,
 }
 
 /// Instances and load balancer: the DSL names the instance type (`Compute<String>`), a built
@@ -71,6 +73,12 @@ pub struct Compute<T = &'static InstanceSpec> {
     pub load_balancer: bool,
     pub app_port: u16,
     pub health_check_path: String,
+    /// The load balancer refuses deletion until this is switched off (and deployed).
+    pub deletion_protection: bool,
+    /// Load balancer access logs into the log bucket.
+    pub access_logs: bool,
+    /// IMDSv2 response hop limit of the instances: 1 keeps the tokens on the instance.
+    pub imds_hop_limit: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,6 +89,8 @@ pub struct DataBucket<C = StorageClass> {
     pub lifecycle_enabled: bool,
     pub lifecycle: Vec<Transition<C>>,
     pub access_logging: bool,
+    /// Days a version stays after it stopped being current, then it expires.
+    pub noncurrent_expiration_days: u32,
 }
 
 /// The data and access-log buckets: the DSL names the lifecycle storage classes
@@ -90,6 +100,8 @@ pub struct S3<C = StorageClass> {
     pub data: DataBucket<C>,
     /// Days the access-log bucket keeps its objects (seed: `s3_log_retention_days`).
     pub log_retention_days: u32,
+    /// Days after which every bucket (state, data, logs) aborts an unfinished multipart upload.
+    pub abort_incomplete_multipart_days: u32,
 }
 
 impl<T> Compute<T> {
@@ -101,6 +113,9 @@ impl<T> Compute<T> {
             load_balancer: self.load_balancer,
             app_port: self.app_port,
             health_check_path: self.health_check_path,
+            deletion_protection: self.deletion_protection,
+            access_logs: self.access_logs,
+            imds_hop_limit: self.imds_hop_limit,
         }
     }
 }
@@ -117,8 +132,10 @@ impl<C> S3<C> {
                 lifecycle_enabled: d.lifecycle_enabled,
                 lifecycle,
                 access_logging: d.access_logging,
+                noncurrent_expiration_days: d.noncurrent_expiration_days,
             },
             log_retention_days: self.log_retention_days,
+            abort_incomplete_multipart_days: self.abort_incomplete_multipart_days,
         }
     }
 }
@@ -144,6 +161,8 @@ pub struct DynamoDb {
     pub hash_key: String,
     pub point_in_time_recovery: bool,
     pub encryption: bool,
+    /// The table refuses deletion until this is switched off (and deployed).
+    pub deletion_protection: bool,
 }
 
 /// The service roles an environment creates.
@@ -346,6 +365,33 @@ pub struct Cost {
     pub usage: Usage,
     /// The plan's figures by category, in US dollars a month (empty: none given).
     pub plan_estimate: Vec<(CostCategory, u32)>,
+}
+
+/// The IAM role every AWS call for an environment goes through: the tool's SDK calls and
+/// Terraform's provider and backend assume it, starting from the standard credential chain.
+/// An environment in its own account declares the role there that deploys it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The role's ARN, or its name (a role of the environment's account).
+    pub role: String,
+    /// The session name CloudTrail records (`RoleSessionName`); none: the SDK's and
+    /// Terraform's default.
+    pub session_name: Option<String>,
+    /// The external ID the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+}
+
+impl AssumeRole {
+    /// The optional settings that are set, by their name in STS's and Terraform's terms.
+    pub fn options(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("session_name", &self.session_name),
+            ("external_id", &self.external_id),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value.as_deref()?)))
+        .collect()
+    }
 }
 
 /// The kinds of named resources; each has its naming rule ([`crate::rules`]).
@@ -560,6 +606,8 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub account_id: String,
     /// AWS CLI profile the tasks use for this environment, if any.
     pub profile: Option<String>,
+    /// The role the tool and Terraform assume in the environment's account, if any.
+    pub assume_role: Option<AssumeRole>,
     /// Serves real users: mutations get guards (typed confirmation, banners, promotion gate).
     pub protected: bool,
     /// The environment whose successful deployments gate this one's (the promotion order).
@@ -590,6 +638,17 @@ impl<T, C> Environment<T, C> {
             "arn:aws:sns:{}:{}:{}",
             self.region, self.account_id, self.names.alerts_topic
         )
+    }
+
+    /// The ARN of the role to assume: as declared, or the declared name as a role of the
+    /// environment's account.
+    pub fn role_arn(&self) -> Option<String> {
+        let role = &self.assume_role.as_ref()?.role;
+        Some(if role.starts_with("arn:") {
+            role.clone()
+        } else {
+            format!("arn:aws:iam::{}:role/{role}", self.account_id)
+        })
     }
 
     /// Every alarm action: the environment's own alerts topic first, then declared extras.

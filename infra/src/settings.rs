@@ -88,12 +88,20 @@ fn identity<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
     out.add("project", &env.project, Shared);
     out.add("region", &env.region, Shared);
-    out.add("account", &env.account_id, Shared);
+    out.add("account", &env.account_id, Dimension);
     out.add(
         "profile",
         env.profile.as_deref().unwrap_or("(default chain)"),
         Dimension,
     );
+    out.add(
+        "assume_role",
+        env.role_arn().as_deref().unwrap_or("none"),
+        Dimension,
+    );
+    for (key, value) in env.assume_role.iter().flat_map(|a| a.options()) {
+        out.add(&format!("assume_role.{key}"), value, Dimension);
+    }
     out.add("protected", env.protected, Dimension);
     out.add(
         "promoted_from",
@@ -118,11 +126,19 @@ fn network_and_compute<T: fmt::Display, C>(out: &mut Out, env: &Environment<T, C
         list(&n.availability_zones),
         Dimension,
     );
+    out.add("network.flow_logs", n.flow_logs, Feature);
     out.add("compute.instance_type", &c.instance_type, Dimension);
     out.add("compute.instance_count", c.instance_count, Dimension);
     out.add("compute.load_balancer", c.load_balancer, Feature);
     out.add("compute.app_port", c.app_port, Feature);
     out.add("compute.health_check_path", &c.health_check_path, Feature);
+    out.add(
+        "compute.deletion_protection",
+        c.deletion_protection,
+        Dimension,
+    );
+    out.add("compute.access_logs", c.access_logs, Feature);
+    out.add("compute.imds_hop_limit", c.imds_hop_limit, Feature);
 }
 
 fn s3<T, C: fmt::Display>(out: &mut Out, env: &Environment<T, C>) {
@@ -151,9 +167,19 @@ fn s3<T, C: fmt::Display>(out: &mut Out, env: &Environment<T, C>) {
     out.add("s3.data.lifecycle", transitions(&d.lifecycle), Dimension);
     out.add("s3.data.access_logging", d.access_logging, Feature);
     out.add(
+        "s3.data.noncurrent_expiration_days",
+        d.noncurrent_expiration_days,
+        Dimension,
+    );
+    out.add(
         "s3.log_retention_days",
         env.s3.log_retention_days,
         Dimension,
+    );
+    out.add(
+        "s3.abort_incomplete_multipart_days",
+        env.s3.abort_incomplete_multipart_days,
+        Feature,
     );
 }
 
@@ -189,6 +215,11 @@ fn sqs_and_dynamodb<T, C>(out: &mut Out, env: &Environment<T, C>) {
         Feature,
     );
     out.add("dynamodb.encryption", db.encryption, Feature);
+    out.add(
+        "dynamodb.deletion_protection",
+        db.deletion_protection,
+        Dimension,
+    );
 }
 
 fn iam<T, C>(out: &mut Out, env: &Environment<T, C>) {

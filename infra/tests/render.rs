@@ -230,3 +230,33 @@ fn readme_lists_every_setting() {
         .content
         .contains("s3://mht-terraform-state-staging/infrastructure/terraform.tfstate"));
 }
+
+/// A declared role reaches Terraform twice: the provider's `assume_role` block and the S3
+/// backend's `assume_role` object (Terraform 1.6 and later), with the ARN a role name resolves
+/// to in the environment's account; without a role, neither has one.
+#[test]
+fn a_declared_role_is_assumed_by_the_provider_and_the_backend() {
+    let env = staging()
+        .account("111111111111")
+        .assume_role_with("mht-deployer", |r| r.session_name = Some("mht-ci".into()))
+        .build()
+        .unwrap();
+    let root = render::root(&env);
+    let expected = serde_json::json!({
+        "role_arn": "arn:aws:iam::111111111111:role/mht-deployer",
+        "session_name": "mht-ci",
+    });
+    assert_eq!(root["provider"]["aws"]["assume_role"], expected);
+    assert_eq!(root["terraform"]["backend"]["s3"]["assume_role"], expected);
+    assert_eq!(
+        root["provider"]["aws"]["allowed_account_ids"],
+        serde_json::json!(["111111111111"])
+    );
+    assert_eq!(root["terraform"]["required_version"], ">= 1.6.0");
+    let shipped = self::root("staging");
+    assert_eq!(shipped["provider"]["aws"]["assume_role"], Value::Null);
+    assert_eq!(
+        shipped["terraform"]["backend"]["s3"]["assume_role"],
+        Value::Null
+    );
+}

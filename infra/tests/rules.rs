@@ -62,6 +62,21 @@ fn cases() -> Vec<Case> {
             Box::new(|| staging_with(|b| b.account("12345"))),
         ),
         (
+            "env.assume-role",
+            "staging.assume_role.role",
+            Box::new(|| staging_with(|b| b.assume_role("arn:aws:iam::123456789012:user/ci"))),
+        ),
+        (
+            "env.assume-role-account",
+            "production.assume_role.role",
+            Box::new(|| {
+                production_with(|b| {
+                    b.account("222222222222")
+                        .assume_role("arn:aws:iam::111111111111:role/mht-deployer")
+                })
+            }),
+        ),
+        (
             "env.tags",
             "staging.tags.aws:owner",
             Box::new(|| staging_with(|b| b.tag("aws:owner", "x"))),
@@ -523,6 +538,26 @@ fn cases() -> Vec<Case> {
             Box::new(|| production_with(|b| b.promoted_from("stagign"))),
         ),
         (
+            "compute.imds-hop-limit",
+            "staging.compute.imds_hop_limit",
+            Box::new(|| staging_with(|b| b.compute(|c| c.imds_hop_limit = 0))),
+        ),
+        (
+            "s3.noncurrent-days",
+            "staging.s3.data.noncurrent_expiration_days",
+            Box::new(|| staging_with(|b| b.s3(|s| s.data.noncurrent_expiration_days = 0))),
+        ),
+        (
+            "s3.abort-multipart-days",
+            "production.s3.abort_incomplete_multipart_days",
+            Box::new(|| production_with(|b| b.s3(|s| s.abort_incomplete_multipart_days = 0))),
+        ),
+        (
+            "hardening.deletion-protection",
+            "production.dynamodb.deletion_protection",
+            Box::new(|| production_with(|b| b.dynamodb(|d| d.deletion_protection = false))),
+        ),
+        (
             "parity.feature",
             "production.sqs.encryption",
             Box::new(|| production_with(|b| b.sqs(|q| q.encryption = false))),
@@ -785,4 +820,89 @@ fn seed_team_policies_as_written_are_rejected() {
     };
     let found = staging_with(|b| b.iam(|i| i.team_policies = vec![seed_staging]));
     assert!(found.iter().any(|v| v.rule == rules::IAM_ESCALATION));
+}
+
+/// The role an environment assumes: a name or an ARN of its own account passes; a malformed
+/// ARN, a bad name, session name or external ID, and a role of another account are each
+/// reported at their path with the fix.
+#[test]
+fn assumed_roles_are_checked() {
+    let two_accounts =
+        |role: &str| production_with(|b| b.account("222222222222").assume_role(role));
+    for good in [
+        "mht-deployer",
+        "arn:aws:iam::222222222222:role/mht-deployer",
+        "arn:aws:iam::222222222222:role/ci/deploy/mht-deployer",
+    ] {
+        let found = two_accounts(good);
+        assert!(found.is_empty(), "`{good}`: {found:?}");
+    }
+    let mut cases = vec![
+        (
+            two_accounts("arn:aws:iam::111111111111:role/mht-deployer"),
+            "env.assume-role-account",
+            "production.assume_role.role",
+            "is a role of account `111111111111`, but the environment declares account `222222222222`",
+            "assume a role of account `222222222222`",
+        ),
+        (
+            two_accounts("arn:aws:iam::222222222222"),
+            "env.assume-role",
+            "production.assume_role.role",
+            "is not an ARN",
+            "write `arn:aws:iam::222222222222:role/<name>`, or the role's name alone",
+        ),
+        (
+            two_accounts("arn:aws:s3:::mht-deployer"),
+            "env.assume-role",
+            "production.assume_role.role",
+            "is not an IAM ARN",
+            "write `arn:aws:iam::222222222222:role/<name>`",
+        ),
+        (
+            two_accounts("mht deployer"),
+            "env.assume-role",
+            "production.assume_role.role",
+            "is not a role name",
+            "write the role's name",
+        ),
+        (
+            staging_with(|b| b.assume_role_with("mht-deployer", |r| r.session_name = Some("x".into()))),
+            "env.assume-role",
+            "staging.assume_role.session_name",
+            "is 1 characters; STS accepts 2 to 64",
+            "use 2-64 letters",
+        ),
+        (
+            staging_with(|b| {
+                b.assume_role_with("mht-deployer", |r| r.external_id = Some("a b".into()))
+            }),
+            "env.assume-role",
+            "staging.assume_role.external_id",
+            "has a character STS does not accept",
+            "the role's trust policy names",
+        ),
+    ];
+    let extra = staging_with(|b| {
+        b.backend(|k| {
+            k.extra.push((
+                "assume_role".into(),
+                "arn:aws:iam::123456789012:role/x".into(),
+            ))
+        })
+    });
+    cases.push((
+        extra,
+        "backend.argument",
+        "staging.backend.extra.assume_role",
+        "takes from the model",
+        "declare the role with `.assume_role(",
+    ));
+    for (found, rule, location, problem, fix) in cases {
+        assert_eq!(found.len(), 1, "{found:?}");
+        let v = &found[0];
+        assert_eq!((v.rule.id, v.location().as_str()), (rule, location), "{v}");
+        assert!(v.problem.contains(problem), "{v}");
+        assert!(v.fix.contains(fix), "{v}");
+    }
 }

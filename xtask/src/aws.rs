@@ -6,10 +6,12 @@ use crate::local;
 use crate::project::{shown, shown_at_most, Project};
 use anyhow::{anyhow, bail, Result};
 use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::config::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use infra::Environment;
 use std::error::Error as StdError;
@@ -50,6 +52,8 @@ pub struct Aws {
     /// Errors carry the SDK's whole error chain (`--verbose`).
     pub verbose: bool,
     region: String,
+    /// The ARN of the role every call assumes, and the environment that declares it.
+    role: Option<(String, String)>,
     /// The profile the credentials come from, and why (`AWS_PROFILE`, or the environment's
     /// declared `profile`); named when no credentials can be loaded.
     profile: Option<(String, String)>,
@@ -118,7 +122,13 @@ impl Aws {
                 }
             }
         };
-        let config = runtime.block_on(loader.load());
+        let config = runtime.block_on(async {
+            let base = loader.load().await;
+            match (&env.assume_role, env.role_arn()) {
+                (Some(role), Some(arn)) => assuming(base, role, arn).await,
+                _ => base,
+            }
+        });
         Ok(Aws {
             config,
             target,
@@ -126,6 +136,7 @@ impl Aws {
             endpoint,
             verbose: false,
             region: env.region.clone(),
+            role: env.role_arn().map(|arn| (arn, env.name.clone())),
             profile,
             runtime,
         })
@@ -163,13 +174,17 @@ impl Aws {
             .map_err(|e| self.error("sts:GetCallerIdentity", e))?;
         let account = who.account().unwrap_or_default();
         let arn = who.arn().unwrap_or_default().to_string();
-        if account != env.account_id {
-            bail!(
-                "refusing to act on `{}`: the credentials are for account `{account}` ({arn}), but `{}` declares account `{}`; use that account's credentials (AWS_PROFILE) or fix `account` in infra/src/environments.rs",
-                env.name,
-                env.name,
-                env.account_id
-            );
+        let (name, declared) = (&env.name, &env.account_id);
+        if account != declared {
+            let envs = "infra/src/environments.rs";
+            match &self.role {
+                Some((role, _)) => bail!(
+                    "refusing to act on `{name}`: after assuming role `{role}`, the credentials are for account `{account}` ({arn}), but `{name}` declares account `{declared}`; assume a role of account `{declared}` (`assume_role` of `{name}` in {envs}), or fix `account` there"
+                ),
+                None => bail!(
+                    "refusing to act on `{name}`: the credentials are for account `{account}` ({arn}), but `{name}` declares account `{declared}`; use that account's credentials (AWS_PROFILE), declare a role of account `{declared}` to assume (`.assume_role(\"<role name>\")` of `{name}` in {envs}), or fix `account` there"
+                ),
+            }
         }
         Ok(arn)
     }
@@ -186,7 +201,16 @@ impl Aws {
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
                 if causes(&err).to_lowercase().contains("credential") =>
             {
-                self.no_credentials(call, &causes(&err))
+                match &self.role {
+                    Some((role, env)) if sts_refused(&err) => {
+                        let cause = shown_at_most(&causes(&err), 200);
+                        format!(
+                            "{call}: cannot assume role `{role}` (declared by `{env}`) at {}: STS refused: {cause}; the role's trust policy must allow the caller sts:AssumeRole (with the external ID, if it requires one), else fix `assume_role` of `{env}` in infra/src/environments.rs",
+                            self.target
+                        )
+                    }
+                    _ => self.no_credentials(call, &causes(&err)),
+                }
             }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
                 "{call}: cannot reach {}: {}",
@@ -328,6 +352,35 @@ impl Aws {
             )
         }
     }
+}
+
+/// `base` with credentials of `role` (ARN `arn`), which STS gives for `base`'s credentials: the
+/// standard chain's, or the emulator's. They are fetched at the first call and cached until
+/// they expire.
+async fn assuming(base: SdkConfig, role: &infra::model::AssumeRole, arn: String) -> SdkConfig {
+    let mut provider = AssumeRoleProvider::builder(arn).configure(&base);
+    if let Some(name) = &role.session_name {
+        provider = provider.session_name(name);
+    }
+    if let Some(id) = &role.external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = SharedCredentialsProvider::new(provider.build().await);
+    base.into_builder().credentials_provider(provider).build()
+}
+
+/// Whether STS answered the role's `AssumeRole` with an error, as opposed to the base
+/// credentials missing or STS being out of reach.
+fn sts_refused(err: &(dyn StdError + 'static)) -> bool {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(SdkError::ServiceError(_)) = e.downcast_ref::<SdkError<AssumeRoleError>>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// The error and its causes, each level's message once, without the debug dump.

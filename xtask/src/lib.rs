@@ -37,6 +37,7 @@ pub mod prompt;
 pub mod records;
 pub mod report;
 pub mod s3;
+pub mod scan;
 pub mod table;
 pub mod tasks;
 pub mod terraform;
@@ -116,6 +117,8 @@ enum Task {
     Local(tasks::local::Local),
     /// The whole mission on the local emulator: backends, deploy staging, promote to production, drift check
     Demo(tasks::demo::Demo),
+    /// Scan the modules as each environment's root calls them with checkov; exit 1 on a finding without a reason
+    Scan(tasks::scan::Scan),
     /// Print this machine's figures: validate, render, 100 environments, test-s3, test-sqs, a no-change deploy, plan --all at once and one by one
     Bench(tasks::bench::Bench),
 }
@@ -191,5 +194,6 @@ fn dispatch(task: Task, p: &project::Project) -> anyhow::Result<ExitCode> {
         Task::Local(t) => t.run(p),
         Task::Demo(t) => t.run(p),
         Task::Bench(t) => t.run(p),
+        Task::Scan(t) => t.run(p),
     }
 }

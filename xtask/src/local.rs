@@ -451,6 +451,9 @@ fn spawn(p: &Project, port: u16) -> Result<Child> {
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         // ACM certificates validate at once instead of after a minute.
         .env("MOTO_ACM_VALIDATION_WAIT", "0")
+        // Each request's account comes from its credentials (assumed roles: the role's
+        // account), never from one account pinned for all.
+        .env_remove("MOTO_ACCOUNT_ID")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

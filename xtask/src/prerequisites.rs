@@ -4,9 +4,16 @@
 use crate::project::Project;
 use crate::{local, terraform};
 
+/// `program` in a directory of PATH, if it is there.
+pub fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|f| f.is_file())
+}
+
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    find_on_path(program).is_some()
 }
 
 /// Everything a whole run on the emulator needs, checked before any work: one line per missing
@@ -14,7 +21,7 @@ fn on_path(program: &str) -> bool {
 pub fn missing(p: &Project) -> Vec<String> {
     let mut missing = Vec::new();
     if !on_path("terraform") {
-        missing.push("terraform: install Terraform 1.5 or newer (HashiCorp's release archive or your package manager) and put it on PATH".to_string());
+        missing.push("terraform: install Terraform 1.6 or newer (HashiCorp's release archive or your package manager) and put it on PATH".to_string());
     }
     if local::external_endpoint().is_none() && !on_path("moto_server") {
         missing.push(format!(

@@ -428,7 +428,7 @@ impl Run {
         let out = match out {
             Ok(out) => out,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                bail!("`terraform` is not on PATH: install Terraform >= 1.5 (see README)")
+                bail!("`terraform` is not on PATH: install Terraform >= 1.6 (see README)")
             }
             Err(e) => return Err(e).context("cannot run terraform"),
         };

@@ -162,6 +162,77 @@ fn setup_backend_creates_reports_drift_and_repairs() {
     xtask_local(&ep, &["setup-backend", "staging", "--check"]).expect(0);
 }
 
+/// A repair merges the model's statements into the bucket's policy by `Sid`: a statement someone
+/// else added survives, and the model's own statement replaces its drifted copy.
+#[test]
+fn a_policy_repair_keeps_foreign_statements() {
+    let moto = Moto::start();
+    let aws = connect(&moto, "staging");
+    let s3c = aws.s3();
+    let spec = expect::buckets(&env("staging")).remove(2);
+    let bucket = spec.name.clone();
+    aws.block_on(xtask::s3::converge(&aws, &s3c, &spec, true))
+        .unwrap();
+    let foreign = serde_json::json!({
+        "Sid": "AuditorRead",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{bucket}/audit/*"),
+    });
+    let mut policy = expect::bucket_policy(&spec.on_emulator());
+    let ours = policy["Statement"].as_array_mut().unwrap();
+    // Our log delivery grant drifted to another prefix; the auditor's statement is not ours.
+    ours[0]["Resource"] = serde_json::json!(format!("arn:aws:s3:::{bucket}/elsewhere/*"));
+    ours.insert(0, foreign.clone());
+    aws.block_on(
+        s3c.put_bucket_policy()
+            .bucket(&bucket)
+            .policy(policy.to_string())
+            .send(),
+    )
+    .unwrap();
+    let (before, calls) = aws
+        .block_on(xtask::s3::converge(&aws, &s3c, &spec, true))
+        .unwrap();
+    assert!(
+        before
+            .iter()
+            .any(|o| o.check == "log delivery policy" && o.state == xtask::s3::State::Different),
+        "the drifted grant was not seen: {before:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.starts_with("s3:PutBucketPolicy")),
+        "{calls:?}"
+    );
+    let live: serde_json::Value = serde_json::from_str(
+        aws.block_on(s3c.get_bucket_policy().bucket(&bucket).send())
+            .unwrap()
+            .policy()
+            .unwrap(),
+    )
+    .unwrap();
+    let statements = live["Statement"].as_array().unwrap();
+    assert!(
+        statements.contains(&foreign),
+        "foreign statement lost: {live}"
+    );
+    assert!(expect::allows_log_delivery(
+        &live,
+        &bucket,
+        "mht-api-staging-data"
+    ));
+    assert_eq!(
+        statements.len(),
+        expect::bucket_policy(&spec.on_emulator())["Statement"]
+            .as_array()
+            .unwrap()
+            .len()
+            + 1,
+        "a statement is duplicated: {live}"
+    );
+}
+
 #[test]
 fn setup_backend_dry_run_creates_nothing_and_production_is_protected() {
     let moto = Moto::start();
@@ -312,11 +383,11 @@ fn test_s3_passes_on_the_model_and_names_each_wrong_setting() {
         .unwrap();
     assert_eq!(
         row["expected"],
-        "30d STANDARD_IA, 60d GLACIER, 90d DEEP_ARCHIVE"
+        "30d STANDARD_IA, 60d GLACIER, 90d DEEP_ARCHIVE, noncurrent expire 30d, abort multipart 7d"
     );
     assert_eq!(
         row["found"],
-        "30d STANDARD_IA, 90d GLACIER, 365d DEEP_ARCHIVE"
+        "30d STANDARD_IA, 90d GLACIER, 365d DEEP_ARCHIVE, noncurrent expire 90d, abort multipart 7d"
     );
 
     // A missing bucket is a failed check, not an error.
@@ -560,4 +631,103 @@ fn aws_calls_go_through_the_proxy_the_environment_names() {
             .any(|r| r.starts_with(&format!("CONNECT sts.{region}.amazonaws.com:443 "))),
         "{connects:#?}"
     );
+}
+
+/// A shipped environment in account `account`, reached through `role` when one is given.
+fn in_account(
+    b: infra::EnvironmentBuilder,
+    account: &str,
+    role: Option<&str>,
+) -> infra::Environment {
+    let mut b = b.account(account);
+    if let Some(role) = role {
+        b = b.assume_role(role);
+    }
+    b.build().unwrap()
+}
+
+/// Two environments in two accounts, each reached through its role (by name, by ARN): the
+/// calls land in the role's account (moto maps assumed-role credentials to it), the guard
+/// passes, and the base credentials' own account sees nothing of theirs.
+#[test]
+fn each_account_is_reached_through_its_role() {
+    let moto = Moto::start();
+    use infra::environments::{production, staging};
+    let envs = [
+        in_account(staging(), "111111111111", Some("mht-deployer")),
+        in_account(
+            production(),
+            "222222222222",
+            Some("arn:aws:iam::222222222222:role/ci/mht-deployer"),
+        ),
+    ];
+    for env in &envs {
+        let aws = Aws::with_endpoint(env, Some(moto.endpoint())).unwrap();
+        let caller = aws.guard_account(env).unwrap();
+        let assumed = format!("arn:aws:sts::{}:assumed-role/mht-deployer/", env.account_id);
+        assert!(caller.starts_with(&assumed), "{caller}");
+        let state = expect::buckets(env).remove(0);
+        assert_eq!(state.name, env.names.state_bucket);
+        aws.block_on(xtask::s3::create(&aws, &aws.s3(), &state))
+            .unwrap();
+    }
+    let listed = |env: &infra::Environment| -> Vec<String> {
+        let aws = Aws::with_endpoint(env, Some(moto.endpoint())).unwrap();
+        let out = aws.block_on(aws.s3().list_buckets().send()).unwrap();
+        out.buckets()
+            .iter()
+            .filter_map(|b| b.name().map(str::to_string))
+            .collect()
+    };
+    for env in &envs {
+        assert_eq!(
+            listed(env),
+            [env.names.state_bucket.as_str()],
+            "{}",
+            env.name
+        );
+    }
+    assert!(
+        listed(&env("staging")).is_empty(),
+        "a bucket landed in the base account"
+    );
+}
+
+/// Credentials of one account (moto's default, 123456789012) against an environment that
+/// declares another and no role: refused, naming both accounts and the way out.
+#[test]
+fn the_guard_refuses_another_accounts_credentials() {
+    let moto = Moto::start();
+    let env = in_account(infra::environments::staging(), "222222222222", None);
+    let aws = Aws::with_endpoint(&env, Some(moto.endpoint())).unwrap();
+    let err = format!("{:#}", aws.guard_account(&env).unwrap_err());
+    for part in [
+        "refusing to act on `staging`",
+        "the credentials are for account `123456789012`",
+        "declares account `222222222222`",
+        "declare a role of account `222222222222` to assume (`.assume_role(\"<role name>\")`",
+    ] {
+        assert!(err.contains(part), "no `{part}` in: {err}");
+    }
+}
+
+/// STS refusing the role (moto with authentication on rejects the dummy base credentials):
+/// the error names the role, who declares it, and the trust policy.
+#[test]
+fn a_role_sts_refuses_gives_a_clear_error() {
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let env = in_account(
+        infra::environments::staging(),
+        "111111111111",
+        Some("mht-deployer"),
+    );
+    let aws = Aws::with_endpoint(&env, Some(moto.endpoint())).unwrap();
+    let err = format!("{:#}", aws.guard_account(&env).unwrap_err());
+    for part in [
+        "cannot assume role `arn:aws:iam::111111111111:role/mht-deployer` (declared by `staging`)",
+        "STS refused",
+        "trust policy must allow the caller sts:AssumeRole",
+    ] {
+        assert!(err.contains(part), "no `{part}` in: {err}");
+    }
 }

@@ -204,9 +204,12 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
             "network.subnet_cidrs",
             "compute.instance_type",
             "compute.instance_count",
+            "compute.deletion_protection",
             "s3.data.lifecycle",
+            "s3.data.noncurrent_expiration_days",
             "s3.log_retention_days",
             "sqs.log_retention_days",
+            "dynamodb.deletion_protection",
             "iam.team_policies[0]",
             "dns.api_names",
             "dns.certificate_names",
@@ -848,6 +851,7 @@ fn harmless_invocations() -> Vec<Vec<&'static str>> {
         &["completions", "bash"],
         &["plan", "--all"],
         &["plan", "staging", "--format", "markdown"],
+        &["scan"],
     ]
     .map(<[&str]>::to_vec)
     .to_vec()

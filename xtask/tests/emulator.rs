@@ -4,6 +4,7 @@
 mod support;
 
 mod emulator {
+    mod accounts;
     mod apply;
     mod deploy;
     mod interrupt;

@@ -9,6 +9,7 @@ locals {
 ################################################################################
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV2_AWS_28:a web application firewall costs $5 a month per environment plus rules and requests, which the plan does not budget
   count = var.enabled ? 1 : 0
 
   name                       = var.name
@@ -17,6 +18,15 @@ resource "aws_lb" "this" {
   security_groups            = [var.security_group_id]
   subnets                    = var.subnet_ids
   drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+
+  # Access logs land under <prefix>/AWSLogs/<account>/ in the log bucket, whose policy grants
+  # the region's Elastic Load Balancing delivery (infra/src/expect.rs).
+  access_logs {
+    enabled = var.access_logs_enabled
+    bucket  = var.access_logs_bucket
+    prefix  = var.access_logs_prefix
+  }
 
   tags = { Name = var.name }
 }

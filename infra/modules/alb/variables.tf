@@ -47,3 +47,23 @@ variable "blue_green" {
   description = "Two target groups behind a weighted listener for blue-green switches"
   type        = bool
 }
+
+variable "deletion_protection" {
+  description = "The load balancer refuses deletion until this is switched off"
+  type        = bool
+}
+
+variable "access_logs_enabled" {
+  description = "Deliver access logs to access_logs_bucket"
+  type        = bool
+}
+
+variable "access_logs_bucket" {
+  description = "Bucket the access logs go to; its policy must grant Elastic Load Balancing delivery"
+  type        = string
+}
+
+variable "access_logs_prefix" {
+  description = "Key prefix of the access logs in access_logs_bucket"
+  type        = string
+}

@@ -59,3 +59,9 @@ variable "container_args" {
   type        = list(string)
   default     = null
 }
+
+variable "imds_hop_limit" {
+  description = "IMDSv2 response hop limit (1-64); 1 keeps instance credentials on the instance"
+  type        = number
+  default     = 1
+}

@@ -17,3 +17,8 @@ variable "sse_enabled" {
   description = "Server-side encryption"
   type        = bool
 }
+
+variable "deletion_protection" {
+  description = "The table refuses deletion until this is switched off"
+  type        = bool
+}

@@ -42,3 +42,13 @@ variable "app_port" {
   description = "Port the API container listens on"
   type        = number
 }
+
+variable "flow_logs_enabled" {
+  description = "Log all VPC traffic to flow_log_bucket_arn"
+  type        = bool
+}
+
+variable "flow_log_bucket_arn" {
+  description = "Bucket the flow logs go to; its policy must grant the log delivery service"
+  type        = string
+}

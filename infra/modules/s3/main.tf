@@ -24,6 +24,9 @@ locals {
 ################################################################################
 
 resource "aws_s3_bucket" "this" {
+  #checkov:skip=CKV2_AWS_62:nothing in this stack consumes bucket events, so notifications would go nowhere
+  #checkov:skip=CKV_AWS_144:one region by design (the plan); replication would double storage cost
+  #checkov:skip=CKV_AWS_145:SSE-S3, the model's encryption (s3.data.encryption); load balancer access logs can only be delivered to an SSE-S3 bucket
   for_each = local.buckets
 
   bucket        = each.value
@@ -42,19 +45,17 @@ resource "aws_s3_bucket_public_access_block" "this" {
   restrict_public_buckets = true
 }
 
-# Data bucket: BucketOwnerEnforced (ACLs disabled). Log bucket: BucketOwnerPreferred. S3
-# server access logging and CloudTrail deliver as their own service principals, granted by
-# the bucket policy, and CloudTrail sends the bucket-owner-full-control ACL; with
-# BucketOwnerPreferred those objects still become the bucket owner's, while ACL-based
-# writers (the log-delivery group, other AWS log sources) keep working. It is also the
-# ownership the xtask live checks (test-s3) expect of the log bucket.
+# ACLs disabled on both buckets (BucketOwnerEnforced). Every writer of the log bucket (S3
+# server access logging, CloudTrail, the load balancer, VPC flow logs) delivers as a principal
+# the bucket policy grants, never through an ACL grant; the bucket-owner-full-control ACL
+# CloudTrail and flow logs send is accepted under BucketOwnerEnforced.
 resource "aws_s3_bucket_ownership_controls" "this" {
   for_each = local.buckets
 
   bucket = aws_s3_bucket.this[each.key].id
 
   rule {
-    object_ownership = each.key == "data" ? "BucketOwnerEnforced" : "BucketOwnerPreferred"
+    object_ownership = "BucketOwnerEnforced"
   }
 }
 
@@ -111,9 +112,9 @@ resource "aws_s3_bucket_intelligent_tiering_configuration" "this" {
   }
 }
 
+# Transitions when the lifecycle policy is on; old versions expire and unfinished multipart
+# uploads are aborted always.
 resource "aws_s3_bucket_lifecycle_configuration" "data" {
-  count = var.lifecycle_enabled ? 1 : 0
-
   bucket = aws_s3_bucket.this["data"].id
 
   rule {
@@ -123,12 +124,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     filter {}
 
     dynamic "transition" {
-      for_each = var.lifecycle_transitions
+      for_each = var.lifecycle_enabled ? var.lifecycle_transitions : []
 
       content {
         days          = transition.value.days
         storage_class = transition.value.storage_class
       }
+    }
+
+    dynamic "noncurrent_version_expiration" {
+      for_each = var.versioning ? [var.noncurrent_expiration_days] : []
+
+      content {
+        noncurrent_days = noncurrent_version_expiration.value
+      }
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_days
     }
   }
 
@@ -163,5 +176,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "log" {
     expiration {
       days = var.log_retention_days
     }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_days
+    }
   }
+}
+
+# The data bucket's lifecycle configuration used to exist only with lifecycle_enabled.
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.data[0]
+  to   = aws_s3_bucket_lifecycle_configuration.data
 }

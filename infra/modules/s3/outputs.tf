@@ -15,3 +15,11 @@ output "log_bucket_name" {
   # Writers (CloudTrail) need the bucket policy in place before they use the bucket.
   depends_on = [aws_s3_bucket_policy.this]
 }
+
+output "log_bucket_arn" {
+  description = "Log bucket ARN (VPC flow logs deliver here)"
+  value       = aws_s3_bucket.this["log"].arn
+
+  # Writers (VPC flow logs) need the bucket policy in place before they use the bucket.
+  depends_on = [aws_s3_bucket_policy.this]
+}

@@ -39,6 +39,16 @@ variable "access_logging" {
   type        = bool
 }
 
+variable "noncurrent_expiration_days" {
+  description = "Days a data object version is kept after it stopped being current (versioning on)"
+  type        = number
+}
+
+variable "abort_incomplete_multipart_days" {
+  description = "Days after which both buckets abort an unfinished multipart upload"
+  type        = number
+}
+
 variable "log_retention_days" {
   description = "Days the log bucket keeps its objects"
   type        = number

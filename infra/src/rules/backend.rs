@@ -69,6 +69,14 @@ pub(super) fn check_backend(s: &mut Sink, env: &Draft) {
                 "is a setting of the state bucket, not an argument of the `backend \"s3\"` block; terraform init rejects it",
                 "remove it: `cargo xtask setup-backend` applies versioning, encryption and state_retention_days to the bucket",
             );
+        } else if k == "assume_role" {
+            s.add(
+                BACKEND_ARGUMENT,
+                path,
+                k,
+                "is an object Terraform's backend takes from the model, not a string",
+                "remove it and declare the role with `.assume_role(\"<role>\")`: the provider and the backend both assume it",
+            );
         } else if !BACKEND_ARGUMENTS.contains(&k.as_str()) {
             s.add(
                 BACKEND_ARGUMENT,

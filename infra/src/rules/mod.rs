@@ -1,7 +1,7 @@
 //! The rules AWS and Terraform enforce, in one place, each with a one-line source.
 //!
 //! [`ALL`] is the one registry of rules; [`check_environment`] runs every per-environment rule,
-//! one file per area (identity, names, network, compute, s3, sqs, dynamodb, iam, dns,
+//! one file per area (identity, role, names, network, compute, s3, sqs, dynamodb, iam, dns,
 //! monitoring, deployment, backend); [`crate::checks`] and [`crate::promotion`] add the rules
 //! that span environments (isolation, parity, promotion order).
 
@@ -11,11 +11,13 @@ mod cost;
 mod deployment;
 mod dns;
 mod dynamodb;
+mod hardening;
 mod iam;
 mod identity;
 mod monitoring;
 mod names;
 mod network;
+mod role;
 mod s3;
 mod sqs;
 
@@ -48,6 +50,8 @@ rules! {
     PROJECT = "env.project", "this tool: the project prefix is a lowercase DNS label";
     REGION = "env.region", "AWS General Reference, Regions: names like `us-west-2`";
     ACCOUNT = "env.account", "AWS Account Management: account IDs are 12 digits";
+    ASSUME_ROLE = "env.assume-role", "IAM User Guide, IAM identifiers: a role ARN is `arn:aws:iam::<account>:role/<path/><name>`, names 1-64 chars of `\\w+=,.@-`; STS API Reference, AssumeRole: RoleSessionName 2-64 chars of `\\w+=,.@-`, ExternalId 2-1224 chars of `\\w+=,.@:/-`";
+    ASSUME_ROLE_ACCOUNT = "env.assume-role-account", "this tool: the role an environment assumes is in the account it declares, or the account guard refuses the role's credentials";
     TAGS = "env.tags", "AWS Tagging Best Practices: keys 1-128 chars, values 0-256, no `aws:` prefix, at most 50 tags";
     NAME_BUCKET = "name.s3-bucket", "S3 User Guide, General purpose bucket naming rules";
     NAME_QUEUE = "name.sqs-queue", "SQS API Reference, CreateQueue QueueName: 1-80 chars, alphanumerics, `-`, `_`";
@@ -122,6 +126,10 @@ rules! {
     RENDER_FRESH = "render.fresh", "this tool: generated files match a fresh `cargo xtask render`";
     COST_USAGE = "cost.usage", "AWS Budgets API Reference, Budget BudgetLimit: a positive amount; this tool: usage figures are finite and not negative";
     COST_BUDGET = "cost.budget", "this tool: the monthly estimate from the price sheet (infra/prices/) stays within the environment's declared budget";
+    IMDS_HOP_LIMIT = "compute.imds-hop-limit", "EC2 API Reference, InstanceMetadataOptionsRequest HttpPutResponseHopLimit: 1-64";
+    NONCURRENT_DAYS = "s3.noncurrent-days", "S3 API Reference, NoncurrentVersionExpiration NoncurrentDays: a positive integer";
+    ABORT_MULTIPART_DAYS = "s3.abort-multipart-days", "S3 API Reference, AbortIncompleteMultipartUpload DaysAfterInitiation: a positive integer";
+    DELETION_PROTECTION = "hardening.deletion-protection", "this tool: an environment that serves users keeps deletion protection on its load balancer and table (ELBv2 deletion_protection.enabled, DynamoDB DeletionProtectionEnabled)";
     PROMOTION = "promotion.order", "this tool: an environment is promoted from another defined environment, and the promotion order has no cycle";
     PARITY = "parity.feature", "seed §2: staging mirrors production's features; only declared dimensions differ";
 }
@@ -278,6 +286,7 @@ fn fix_for_unknown(name: &str, options: &[&str]) -> String {
 pub fn check_environment(env: &Draft) -> Vec<Violation> {
     let mut s = Sink::new(&env.name);
     identity::check_identity(&mut s, env);
+    role::check_role(&mut s, env);
     names::check_names(&mut s, env);
     network::check_network(&mut s, env);
     compute::check_compute(&mut s, env);
@@ -290,6 +299,7 @@ pub fn check_environment(env: &Draft) -> Vec<Violation> {
     deployment::check_deployment(&mut s, env);
     backend::check_backend(&mut s, env);
     cost::check_cost(&mut s, env);
+    hardening::check_hardening(&mut s, env);
     s.out
 }
 

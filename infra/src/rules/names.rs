@@ -8,7 +8,7 @@ use super::{
 };
 use crate::model::{Draft, NameKind};
 
-fn iam_char(c: char) -> bool {
+pub(super) fn iam_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
 }
 

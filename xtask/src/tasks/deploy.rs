@@ -344,9 +344,7 @@ impl Destroy {
         let name = p.selected(self.environment.as_deref())?;
         name.announce();
         let env = p.environment(&name)?;
-        if env.protected {
-            bail!("refusing to destroy `{name}`: it is protected; this tool never destroys a protected environment");
-        }
+        refuse_protected_destroy(&env)?;
         let aws = Aws::connect(p, &env)?;
         println!(
             "destroy `{name}` on {} (account {})",
@@ -402,6 +400,39 @@ impl Destroy {
     }
 }
 
+/// A protected environment is never destroyed, and one whose load balancer or table refuses
+/// deletion would fail halfway through: both are refused before anything runs, with the way
+/// to retire the environment.
+fn refuse_protected_destroy(env: &infra::Environment) -> Result<()> {
+    let name = &env.name;
+    let retire = format!(
+        "to retire it, switch these off in its definition (infra/src/environments.rs), run `cargo xtask render` and `cargo xtask deploy {name}`, then destroy"
+    );
+    if env.protected {
+        bail!("refusing to destroy `{name}`: it is protected; this tool never destroys a protected environment; {retire}: `.protected()`, `compute.deletion_protection`, `dynamodb.deletion_protection`");
+    }
+    let on: Vec<&str> = [
+        (
+            "`compute.deletion_protection`",
+            env.compute.deletion_protection,
+        ),
+        (
+            "`dynamodb.deletion_protection`",
+            env.dynamodb.deletion_protection,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, on)| on.then_some(what))
+    .collect();
+    if !on.is_empty() {
+        bail!(
+            "refusing to destroy `{name}`: deletion protection is on, AWS would refuse those deletions halfway through; {retire}: {}",
+            on.join(", ")
+        );
+    }
+    Ok(())
+}
+
 impl History {
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
@@ -440,5 +471,28 @@ impl History {
             )
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_protected_destroy;
+    use infra::environments::{production, staging};
+
+    #[test]
+    fn destroy_names_the_switches_that_block_it() {
+        let err = refuse_protected_destroy(&production().build().unwrap()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("it is protected"), "{text}");
+        assert!(text.contains("`dynamodb.deletion_protection`"), "{text}");
+        let guarded = staging()
+            .dynamodb(|d| d.deletion_protection = true)
+            .build()
+            .unwrap();
+        let text = refuse_protected_destroy(&guarded).unwrap_err().to_string();
+        assert!(text.contains("deletion protection is on"), "{text}");
+        assert!(text.contains("`dynamodb.deletion_protection`"), "{text}");
+        assert!(!text.contains("`compute.deletion_protection`"), "{text}");
+        assert!(refuse_protected_destroy(&staging().build().unwrap()).is_ok());
     }
 }

@@ -9,6 +9,7 @@ pub mod local;
 pub mod outputs;
 pub mod plan;
 pub mod render;
+pub mod scan;
 pub mod setup_backend;
 pub mod show;
 pub mod switch;

@@ -59,23 +59,42 @@ fn managed_ids(project: &Project, name: &str) -> BTreeSet<String> {
     out
 }
 
-/// Facts read from the emulator's EC2, ELB, IAM and Logs APIs (boto3 ships with moto).
+/// Facts read from the emulator's EC2, ELB, IAM, Logs and DynamoDB APIs (boto3 ships with moto).
 fn facts(endpoint: &str) -> serde_json::Value {
     let script = r#"
 import boto3, json, sys
 kw = dict(endpoint_url=sys.argv[1], region_name="us-west-2", aws_access_key_id="test", aws_secret_access_key="test")
-ec2, elb, iam, logs = (boto3.client(s, **kw) for s in ("ec2", "elbv2", "iam", "logs"))
+ec2, elb, iam, logs, ddb = (boto3.client(s, **kw) for s in ("ec2", "elbv2", "iam", "logs", "dynamodb"))
+
+def hardening(env, lbs, vpc_ids):
+    attrs = {a["Key"]: a["Value"] for l in lbs for a in elb.describe_load_balancer_attributes(LoadBalancerArn=l["LoadBalancerArn"])["Attributes"]}
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": vpc_ids}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": vpc_ids}])["FlowLogs"]
+    lt = ec2.describe_launch_template_versions(LaunchTemplateName=f"mht-api-{env}-lt", Versions=["$Latest"])["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    return {
+        "alb_deletion_protection": attrs.get("deletion_protection.enabled"),
+        "alb_access_logs": [attrs.get("access_logs.s3.enabled"), attrs.get("access_logs.s3.bucket"), attrs.get("access_logs.s3.prefix")],
+        "table_deletion_protection": ddb.describe_table(TableName=f"mht-api-{env}-app")["Table"].get("DeletionProtectionEnabled", False),
+        "default_sg_rules": [len(g["IpPermissions"]) + len(g["IpPermissionsEgress"]) for g in default_sg],
+        "flow_logs": sorted((f["LogDestinationType"], f["LogDestination"], f["TrafficType"]) for f in flows),
+        "imds": [lt["MetadataOptions"]["HttpTokens"], lt["MetadataOptions"]["HttpPutResponseHopLimit"]],
+        "root_volumes_encrypted": [b["Ebs"].get("Encrypted") for b in lt.get("BlockDeviceMappings", [])],
+    }
+
 out = {}
 for env in ("staging", "production"):
     tag = [{"Name": "tag:Environment", "Values": [env]}]
     inst = [i for r in ec2.describe_instances(Filters=tag + [{"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"] for i in r["Instances"]]
     vpcs = ec2.describe_vpcs(Filters=tag)["Vpcs"]
-    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [v["VpcId"] for v in vpcs] or ["none"]}])["Subnets"]
+    vpc_ids = [v["VpcId"] for v in vpcs] or ["none"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": vpc_ids}])["Subnets"]
+    lbs = [l for l in elb.describe_load_balancers()["LoadBalancers"] if env in l["LoadBalancerName"]]
     out[env] = {
+        "hardening": hardening(env, lbs, vpc_ids) if lbs else None,
         "instance_types": sorted(i["InstanceType"] for i in inst),
         "vpc_cidrs": sorted(v["CidrBlock"] for v in vpcs),
         "subnets": sorted((s["CidrBlock"], s["AvailabilityZone"]) for s in subnets),
-        "load_balancers": sorted(l["LoadBalancerName"] for l in elb.describe_load_balancers()["LoadBalancers"] if env in l["LoadBalancerName"]),
+        "load_balancers": sorted(l["LoadBalancerName"] for l in lbs),
         "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"]),
         "log_groups": sorted((g["logGroupName"], g.get("retentionInDays")) for g in logs.describe_log_groups(logGroupNamePrefix=f"/mht-api/{env}/")["logGroups"]),
     }
@@ -218,6 +237,23 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
             ["/mht-api/production/sqs", 30]
         ])
     );
+    // The hardening, as each environment declares it (docs/hardening.md).
+    for (name, protected) in [("staging", false), ("production", true)] {
+        let logs = format!("mht-api-{name}-logs");
+        assert_eq!(
+            f[name]["hardening"],
+            serde_json::json!({
+                "alb_deletion_protection": protected.to_string(),
+                "alb_access_logs": ["true", logs, infra::expect::ALB_LOG_PREFIX],
+                "table_deletion_protection": protected,
+                "default_sg_rules": [0],
+                "flow_logs": [["s3", format!("arn:aws:s3:::{logs}"), "ALL"]],
+                "imds": ["required", 1],
+                "root_volumes_encrypted": [true],
+            }),
+            "{name}"
+        );
+    }
     // Encryption, lifecycle, logging, redrive and alarms on the right topic: the live checks.
     for name in names {
         live_checks_pass(&ep, name);

@@ -1,12 +1,14 @@
-//! The lifecycle rule: transitions, expiry and noncurrent-version expiry.
+//! The lifecycle rule: transitions, expiry, noncurrent-version expiry and the abort of
+//! unfinished multipart uploads.
 
 use super::{observe, BucketSetting};
 use crate::aws::{self, Aws};
 use crate::s3::{call, Observation};
 use anyhow::Result;
 use aws_sdk_s3::types::{
-    BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleFilter, NoncurrentVersionExpiration, Transition, TransitionStorageClass,
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    Transition, TransitionStorageClass,
 };
 use aws_sdk_s3::Client;
 use infra::expect::{self, Bucket, Lifecycle};
@@ -35,6 +37,12 @@ fn lifecycle_of(rules: &[LifecycleRule]) -> Lifecycle<String> {
             .and_then(|e| e.noncurrent_days())
         {
             l.noncurrent_expiration_days = Some(d as u32);
+        }
+        if let Some(d) = r
+            .abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation())
+        {
+            l.abort_incomplete_multipart_days = Some(d as u32);
         }
     }
     l.transitions.sort_by_key(|t| t.days);
@@ -91,6 +99,13 @@ fn rule(l: &Lifecycle) -> Result<LifecycleRule> {
         rule = rule.noncurrent_version_expiration(
             NoncurrentVersionExpiration::builder()
                 .noncurrent_days(d as i32)
+                .build(),
+        );
+    }
+    if let Some(d) = l.abort_incomplete_multipart_days {
+        rule = rule.abort_incomplete_multipart_upload(
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(d as i32)
                 .build(),
         );
     }

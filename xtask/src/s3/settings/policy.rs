@@ -1,5 +1,6 @@
 //! The bucket policy: a TLS-only deny and, on a log bucket, the grants that let S3 server access
-//! logging deliver. One document, one call; a row per statement checked.
+//! logging deliver. One document, one call; a row per statement checked. A repair merges the
+//! model's statements into the bucket's policy by `Sid`, keeping every other statement.
 
 use super::{observe, BucketSetting};
 use crate::aws::{self, Aws};
@@ -92,9 +93,11 @@ pub async fn fix(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<()> {
     if policy["Statement"].as_array().is_none_or(Vec::is_empty) {
         return Ok(());
     }
+    let existing = document(aws, s3, &spec.name).await?;
+    let merged = expect::merge_policy(existing.as_ref(), &policy);
     s3.put_bucket_policy()
         .bucket(&spec.name)
-        .policy(policy.to_string())
+        .policy(merged.to_string())
         .send()
         .await
         .map_err(|e| aws.error(&call("PutBucketPolicy", &spec.name), e))?;
