@@ -24,6 +24,23 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a call may take, retries included.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// The SDK's HTTP client: rustls with ring, through the proxy the environment names
+/// (`HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, bypassed for the hosts in `NO_PROXY`), as
+/// Terraform and the aws CLI do.
+fn http_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, Connector};
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = Connector::builder()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .proxy_config(ProxyConfig::from_env());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.build()
+    })
+}
+
 /// Clients for one environment, and a description of where they point.
 pub struct Aws {
     pub config: SdkConfig,
@@ -47,7 +64,10 @@ impl Aws {
     /// Connect for `env`: the local emulator when the project says so, else the standard chain
     /// in the environment's region (and its declared profile unless `AWS_PROFILE` is set).
     pub fn connect(p: &Project, env: &Environment) -> Result<Aws> {
+        // Environments run at once (`--all`) start one emulator between them, not one each.
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let endpoint = if p.local {
+            let _one = STARTING.lock().unwrap_or_else(|e| e.into_inner());
             Some(local::ensure_running(p)?.0)
         } else {
             None
@@ -62,9 +82,7 @@ impl Aws {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
+        let http = http_client();
         // Fail fast: an unreachable endpoint is reported within seconds, not minutes.
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -97,8 +115,10 @@ impl Aws {
                     _ => {}
                 }
                 match std::env::var("AWS_ENDPOINT_URL") {
-                    Ok(url) if !url.is_empty() => format!("{url} (AWS_ENDPOINT_URL)"),
-                    _ => format!("AWS {}", env.region),
+                    Ok(url) if !url.trim().is_empty() => format!("{url} (AWS_ENDPOINT_URL)"),
+                    // The SDK would take it for an endpoint and panic on it.
+                    Ok(_) => bail!("AWS_ENDPOINT_URL is set but empty; unset it (`unset AWS_ENDPOINT_URL`) to reach AWS, or set it to the endpoint's URL"),
+                    Err(_) => format!("AWS {}", env.region),
                 }
             }
         };
@@ -200,6 +220,9 @@ impl Aws {
             SdkError::ServiceError(s) => self.service_error(call, s.err(), s.raw()),
             SdkError::ResponseError(r) => match not_aws(r.raw()) {
                 Some(what) => self.not_aws(call, &what),
+                None if unimplemented(None, r.raw()).is_some() => {
+                    self.unimplemented(call, &unimplemented(None, r.raw()).unwrap_or_default())
+                }
                 None => format!(
                     "{call}: unreadable answer from {}: {}",
                     self.target,
@@ -243,10 +266,13 @@ impl Aws {
         e: &E,
         raw: &HttpResponse,
     ) -> String {
+        if let Some(what) = not_aws(raw).filter(|_| e.code().is_none()) {
+            return self.not_aws(call, &what);
+        }
+        if let Some(answer) = unimplemented(e.code(), raw) {
+            return self.unimplemented(call, &answer);
+        }
         let Some(code) = e.code() else {
-            if let Some(what) = not_aws(raw) {
-                return self.not_aws(call, &what);
-            }
             let body = raw
                 .body()
                 .bytes()
@@ -265,6 +291,21 @@ impl Aws {
         } else {
             format!("{call}: {code}: {message}")
         }
+    }
+
+    /// The endpoint answered the call with something that is not this API's answer: an
+    /// emulator without the API, most likely. Names the API and the way out.
+    fn unimplemented(&self, call: &str, answer: &str) -> String {
+        let api = call.split_whitespace().next().unwrap_or(call);
+        let hint = if self.local {
+            "the local emulator lacks this API; the tool leaves out the emulator's known gaps, so report this one"
+        } else {
+            "for a local emulator use --local (with MHT_LOCAL_ENDPOINT=<its URL> for one you run yourself), which leaves out what the emulator lacks; for AWS, check AWS_ENDPOINT_URL"
+        };
+        format!(
+            "{call}: {} does not implement {api}: it answered {answer}; {hint}",
+            self.address(call)
+        )
     }
 
     fn not_aws(&self, call: &str, what: &str) -> String {
@@ -405,6 +446,42 @@ where
     }
 }
 
+/// An answer that says the endpoint does not implement the call: `NotImplemented`, HTTP 501,
+/// or a success the SDK could not read as this call's answer (another API's, such as moto's
+/// `ListBucketResult` for `ListBucketIntelligentTieringConfigurations`). Describes it.
+fn unimplemented(code: Option<&str>, raw: &HttpResponse) -> Option<String> {
+    let status = raw.status().as_u16();
+    if code == Some("NotImplemented") || status == 501 {
+        return Some(format!(
+            "HTTP {status} {}",
+            code.unwrap_or("Not Implemented")
+        ));
+    }
+    if !raw.status().is_success() || code.is_some() {
+        return None;
+    }
+    let body = raw
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    Some(match root_element(&body) {
+        Some(root) => format!("HTTP {status} with `<{root}>`, another API's answer"),
+        None => format!("HTTP {status} with an answer the SDK cannot read"),
+    })
+}
+
+/// The name of an XML document's root element.
+fn root_element(body: &str) -> Option<&str> {
+    let mut rest = body.trim_start();
+    while let Some(after) = rest.strip_prefix("<?").or_else(|| rest.strip_prefix("<!")) {
+        rest = after.split_once('>')?.1.trim_start();
+    }
+    let name = rest.strip_prefix('<')?;
+    let end = name.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+    Some(&name[..end]).filter(|n| !n.is_empty())
+}
+
 /// What a response that no AWS service gives looks like (an HTML page), for the message.
 fn not_aws(raw: &HttpResponse) -> Option<String> {
     let body = raw
@@ -524,6 +601,9 @@ impl Aws {
     pub fn emulator_zone(&self, name: &str) -> Result<String> {
         let r53 = aws_sdk_route53::Client::new(&self.config);
         let fqdn = format!("{}.", name.trim_end_matches('.'));
+        // Environments prepared at once (`--all`) must find one zone, not create one each.
+        static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = CREATING.lock().unwrap_or_else(|e| e.into_inner());
         self.block_on(async {
             let zones = r53
                 .list_hosted_zones_by_name()
@@ -552,6 +632,15 @@ impl Aws {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_xml_answers_root_element_is_named() {
+        let moto = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ListBucketResult xmlns=\"x\"><Name>b</Name></ListBucketResult>";
+        assert_eq!(root_element(moto), Some("ListBucketResult"));
+        assert_eq!(root_element("<!-- c --><Error/>"), Some("Error"));
+        assert_eq!(root_element("{\"a\": 1}"), None);
+        assert_eq!(root_element(""), None);
+    }
 
     #[test]
     fn profiles_are_found_as_the_sdks_read_them() {

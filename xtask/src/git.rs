@@ -37,6 +37,40 @@ pub fn show(root: &Path, rev: &str, path: &str) -> Result<String> {
         .with_context(|| format!("`{path}` is not in `{rev}` (an unknown ref, or a commit from before the file existed)"))
 }
 
+/// The commit `rev` names, or an error naming it.
+pub fn commit(root: &Path, rev: &str) -> Result<String> {
+    let sh = shell(root)?;
+    let spec = format!("{rev}^{{commit}}");
+    cmd!(sh, "git rev-parse --verify --quiet {spec}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
+        .filter(|c| !c.is_empty())
+        .with_context(|| format!("`{rev}` names no commit in `{}`", root.display()))
+}
+
+/// The best common ancestor of `a` and `b`, when both exist and have one.
+pub fn merge_base(root: &Path, a: &str, b: &str) -> Option<String> {
+    let sh = shell(root).ok()?;
+    cmd!(sh, "git merge-base {a} {b}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
+        .filter(|c| !c.is_empty())
+}
+
+/// Whether anything under `path` differs between `rev` and the work tree (committed or not).
+pub fn changed_since(root: &Path, rev: &str, path: &str) -> Result<bool> {
+    let sh = shell(root)?;
+    let out = cmd!(sh, "git diff --name-only {rev} -- {path}")
+        .quiet()
+        .read()
+        .with_context(|| format!("cannot compare `{path}` with `{rev}`"))?;
+    Ok(!out.trim().is_empty())
+}
+
 /// Tracked changes or untracked files that are not ignored.
 pub fn dirty(root: &Path) -> Result<Vec<String>> {
     let sh = shell(root)?;

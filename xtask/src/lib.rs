@@ -22,12 +22,14 @@ macro_rules! eprintln {
 
 pub mod aws;
 pub mod backend;
+pub mod exit;
 pub mod generated;
 pub mod git;
 pub mod interrupt;
 pub mod live;
 pub mod local;
 pub mod output;
+pub mod parallel;
 pub mod planning;
 pub mod prerequisites;
 pub mod project;
@@ -47,6 +49,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    version,
     about = "Describe, validate and render the MHT API environments (staging, production)",
     after_help = "The environment comes from the positional <ENV> or --env (both given must agree), else MHT_ENV (empty counts as unset), else the one chosen with `cargo xtask switch`. MHT_LOCAL accepts 1, true, yes, on or 0, false, no, off, empty."
 )]
@@ -105,6 +108,14 @@ enum Task {
     Destroy(tasks::deploy::Destroy),
     /// List the recorded deployments of an environment
     History(tasks::deploy::History),
+    /// An environment's Terraform outputs (one by name prints its raw value, for scripts)
+    Output(tasks::outputs::Outputs),
+    /// List the environments: account, region, protection, promotion order, last deploy
+    Envs(tasks::envs::Envs),
+    /// The environments a change affects since a git ref (a CI matrix with --format json)
+    Affected(tasks::affected::Affected),
+    /// Print a shell completion script: `cargo xtask completions bash > …`
+    Completions(tasks::completions::Completions),
     /// Release a Terraform state lock left behind by a run that is over
     Unlock(tasks::unlock::Unlock),
     /// Monthly cost estimate per environment, its budget and the plan's figure; `cost diff`
@@ -119,13 +130,37 @@ enum Task {
     Demo(tasks::demo::Demo),
     /// Scan the modules as each environment's root calls them with checkov; exit 1 on a finding without a reason
     Scan(tasks::scan::Scan),
-    /// Print this machine's figures: validate, render, 100 environments, test-s3, test-sqs, a no-change deploy
+    /// Print this machine's figures: validate, render, 100 environments, test-s3, test-sqs, a no-change deploy, plan --all at once and one by one
     Bench(tasks::bench::Bench),
+}
+
+/// Whether `args` (without the program name) is a command line this tool accepts, else the
+/// error it would print: the workflows' test checks every command they run.
+pub fn parses(args: &[&str]) -> Result<(), String> {
+    let argv = std::iter::once("xtask").chain(args.iter().copied());
+    Cli::try_parse_from(argv)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Parse the command line: `--help` and `--version` print and exit 0, a usage error exits
+/// [`exit::USAGE`] (never 2, which means changes or drift).
+fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        let _ = e.print();
+        match e.use_stderr() {
+            true => ExitCode::from(exit::USAGE),
+            false => ExitCode::SUCCESS,
+        }
+    })
 }
 
 /// Parse the command line and run the task; errors are printed with their causes.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     interrupt::install();
     let result = project::env_bool("MHT_LOCAL").and_then(|local_var| {
         let p = project::Project::discover()?
@@ -135,11 +170,11 @@ pub fn run() -> ExitCode {
     });
     let code = match result {
         Ok(code) if !interrupt::interrupted() => code,
-        Ok(_) => ExitCode::from(interrupt::EXIT_CODE),
+        Ok(_) => ExitCode::from(exit::INTERRUPTED),
         Err(e) => {
             eprintln!("error: {e:#}");
             match interrupt::interrupted() {
-                true => ExitCode::from(interrupt::EXIT_CODE),
+                true => ExitCode::from(exit::INTERRUPTED),
                 false => ExitCode::FAILURE,
             }
         }
@@ -159,6 +194,10 @@ fn dispatch(task: Task, p: &project::Project) -> anyhow::Result<ExitCode> {
         Task::Deploy(t) => t.run(p),
         Task::Destroy(t) => t.run(p),
         Task::History(t) => t.run(p),
+        Task::Output(t) => t.run(p),
+        Task::Envs(t) => t.run(p),
+        Task::Affected(t) => t.run(p),
+        Task::Completions(t) => t.run(<Cli as clap::CommandFactory>::command()),
         Task::Unlock(t) => t.run(p),
         Task::Cost(t) => t.run(p),
         Task::TestS3(t) => t.run(p),

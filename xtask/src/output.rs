@@ -11,7 +11,10 @@
 //!   started, stores its record, …), and [`finish`] reports the error and exits 1, as
 //!   coreutils' `close_stdout` does. No `process::exit` from inside a task, no caught panic.
 //! - Standard error: a failed write to it is ignored (there is nowhere left to report it).
+//! - Inside [`capture`] (an environment run beside others, see `parallel`) both go to that
+//!   thread's buffers instead, printed later as one block so runs never interleave.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -20,9 +23,33 @@ use std::sync::OnceLock;
 /// The first error writing to stdout, if any.
 static STDOUT_ERROR: OnceLock<io::Error> = OnceLock::new();
 
+thread_local! {
+    /// This thread's captured (stdout, stderr), while [`capture`] runs.
+    static CAPTURED: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+/// Append to this thread's capture; false when it captures nothing.
+fn captured(stdout: bool, args: fmt::Arguments<'_>) -> bool {
+    CAPTURED.with_borrow_mut(|c| match c {
+        Some((out, err)) => {
+            let _ = fmt::Write::write_fmt(if stdout { out } else { err }, args);
+            true
+        }
+        None => false,
+    })
+}
+
+/// Run `f` with this thread's output kept: `(result, stdout, stderr)`.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
+    CAPTURED.set(Some(Default::default()));
+    let result = f();
+    let (out, err) = CAPTURED.take().unwrap_or_default();
+    (result, out, err)
+}
+
 /// Write to stdout; on failure record the error and skip every later write.
 pub fn stdout(args: fmt::Arguments<'_>) {
-    if STDOUT_ERROR.get().is_some() {
+    if captured(true, args) || STDOUT_ERROR.get().is_some() {
         return;
     }
     if let Err(e) = io::stdout().lock().write_fmt(args) {
@@ -32,6 +59,9 @@ pub fn stdout(args: fmt::Arguments<'_>) {
 
 /// Write to stderr, ignoring failure.
 pub fn stderr(args: fmt::Arguments<'_>) {
+    if captured(false, args) {
+        return;
+    }
     let _ = io::stderr().lock().write_fmt(args);
 }
 

@@ -1,17 +1,25 @@
 //! Typed confirmations before changes to an environment, and whether the tool runs in CI
-//! (where a protected environment accepts `--yes`).
+//! (where a protected environment accepts `--yes`). A prompt needs a person at a terminal:
+//! when standard input is not one (CI, a pipe, `</dev/null`, a cron job) it refuses at once,
+//! naming the way out, instead of waiting for an answer that never comes or reading one nobody
+//! typed.
 
-use std::io::{BufRead, Write};
+use anyhow::{bail, Result};
+use std::io::{BufRead, IsTerminal, Write};
 
-/// Ask the user to type `expected`; true when they did.
-pub fn confirmed(prompt: &str, expected: &str) -> bool {
+/// Ask the user to type `expected`; `Ok(true)` when they did. Refuses when standard input is
+/// not a terminal; `way_out` says what to do then (e.g. "pass --yes").
+pub fn confirmed(prompt: &str, expected: &str, way_out: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("cannot ask for confirmation (typing `{expected}`): standard input is not a terminal; {way_out}");
+    }
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
+    Ok(match std::io::stdin().lock().read_line(&mut line) {
         Ok(_) => line.trim() == expected,
         Err(_) => false,
-    }
+    })
 }
 
 /// `CI=true`: the only place a protected environment takes `--yes`.

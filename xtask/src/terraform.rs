@@ -98,7 +98,11 @@ pub fn cli_config(p: &Project) -> Result<Option<PathBuf>> {
     );
     let path = p.root.join(CLI_CONFIG);
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-        std::fs::write(&path, text)
+        // Written aside and renamed: a Terraform of another environment running at the same
+        // time never reads it half-written.
+        let aside = path.with_extension(format!("tfrc.{}", std::process::id()));
+        std::fs::write(&aside, text)
+            .and_then(|()| std::fs::rename(&aside, &path))
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     Ok(Some(path))
@@ -356,6 +360,10 @@ impl Run {
     /// `terraform init` with `extra` arguments; a failure that needed the registry says how to
     /// point Terraform at a provider mirror.
     pub fn init(&self, extra: &[&str]) -> Result<()> {
+        // Terraform's plugin cache is not safe for concurrent inits: environments run at once
+        // (`--all`) take turns here, and only here.
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let mut args = vec!["init", "-input=false", "-no-color"];
         args.extend_from_slice(extra);
         let (code, _, text) = self.terraform(&args)?;

@@ -524,6 +524,115 @@ fn credentials_the_emulator_rejects_give_a_clear_error() {
     assert!(!out.stderr.contains("unknown error"), "{}", out.stderr);
 }
 
+/// `xtask <args>` against AWS (no `--local`): dummy credentials from the environment, no
+/// profile files, no endpoint or proxy unless `vars` set one.
+fn xtask_aws(vars: &[(&str, &str)], args: &[&str]) -> support::Output {
+    let root = support::TempDir::checkout("aws");
+    let none = root.path().join("no-such-file");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args)
+        .env("MHT_ROOT", root.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", &none)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &none);
+    for var in ["MHT_ENV", "MHT_LOCAL", "AWS_PROFILE", "AWS_ENDPOINT_URL"] {
+        cmd.env_remove(var);
+    }
+    for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(var).env_remove(var.to_lowercase());
+    }
+    let out = cmd.envs(vars.iter().copied()).output().unwrap();
+    support::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn an_empty_aws_endpoint_url_is_refused_not_a_panic() {
+    xtask_aws(
+        &[("AWS_ENDPOINT_URL", "")],
+        &["setup-backend", "staging", "--check"],
+    )
+    .expect(1)
+    .contains("AWS_ENDPOINT_URL is set but empty");
+}
+
+#[test]
+fn an_emulator_reached_through_aws_endpoint_url_names_the_api_it_lacks() {
+    let moto = Moto::start();
+    let out = xtask_aws(
+        &[("AWS_ENDPOINT_URL", &moto.endpoint())],
+        &["setup-backend", "staging"],
+    );
+    out.expect(1)
+        .contains("does not implement s3:ListBucketIntelligentTieringConfigurations")
+        .contains("`<ListBucketResult>`, another API's answer")
+        .contains("use --local")
+        .contains("MHT_LOCAL_ENDPOINT");
+    assert!(!out.all().contains("<?xml"), "{}", out.all());
+}
+
+#[test]
+fn aws_calls_go_through_the_proxy_the_environment_names() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let proxy = support::proxy::Proxy::start();
+    let root = support::TempDir::checkout("proxy");
+    let local = |vars: &[(&str, &str)], args: &[&str]| {
+        let mut all = vec![("MHT_LOCAL_ENDPOINT", ep.as_str()), ("HTTPS_PROXY", "")];
+        all.extend_from_slice(vars);
+        support::xtask(Some(root.path()), &all, &[&["--local"], args].concat())
+    };
+
+    // The emulator over plain HTTP: HTTP_PROXY carries every call, and they work through it.
+    local(
+        &[("HTTP_PROXY", &proxy.url), ("NO_PROXY", "")],
+        &["setup-backend", "staging"],
+    )
+    .expect(0);
+    let through = proxy.requests();
+    assert!(
+        through.len() >= 5 && through.iter().all(|r| r.contains(&ep)),
+        "{through:#?}"
+    );
+
+    // NO_PROXY names the emulator's host: not one call goes through the proxy.
+    local(
+        &[("HTTP_PROXY", &proxy.url), ("NO_PROXY", "127.0.0.1")],
+        &["setup-backend", "staging", "--check"],
+    )
+    .expect(0);
+    assert_eq!(
+        proxy.requests().len(),
+        through.len(),
+        "{:#?}",
+        proxy.requests()
+    );
+
+    // AWS over HTTPS: HTTPS_PROXY gets a CONNECT for the regional endpoint (which this proxy
+    // refuses: nothing leaves the machine), and the error names the endpoint.
+    let out = xtask_aws(
+        &[("HTTPS_PROXY", &proxy.url)],
+        &["setup-backend", "staging", "--check"],
+    );
+    out.expect(1).contains("sts:GetCallerIdentity");
+    let connects: Vec<String> = proxy
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("CONNECT "))
+        .collect();
+    let region = env("staging").region;
+    assert!(
+        connects
+            .iter()
+            .any(|r| r.starts_with(&format!("CONNECT sts.{region}.amazonaws.com:443 "))),
+        "{connects:#?}"
+    );
+}
+
 /// A shipped environment in account `account`, reached through `role` when one is given.
 fn in_account(
     b: infra::EnvironmentBuilder,

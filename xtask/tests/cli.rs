@@ -347,6 +347,10 @@ fn every_task_is_listed_and_aws_tasks_need_credentials() {
         "unlock",
         "cost",
         "local",
+        "output",
+        "envs",
+        "affected",
+        "completions",
     ] {
         assert!(help.stdout.contains(task), "--help lacks {task}");
     }
@@ -595,7 +599,7 @@ fn mutations_name_the_environment_and_where_it_came_from() {
 fn bench_runs_are_bounded() {
     for runs in ["18446744073709551615", "10001", "0"] {
         xtask(None, &[], &["bench", "--static", "--runs", runs])
-            .expect(2)
+            .expect(64)
             .contains("--runs <RUNS>");
     }
     xtask(
@@ -841,6 +845,12 @@ fn harmless_invocations() -> Vec<Vec<&'static str>> {
         &["demo"],
         &["bench", "--static", "--runs", "1"],
         &["bench", "--runs", "1"],
+        &["output", "staging"],
+        &["envs"],
+        &["affected", "--base", "HEAD"],
+        &["completions", "bash"],
+        &["plan", "--all"],
+        &["plan", "staging", "--format", "markdown"],
         &["scan"],
     ]
     .map(<[&str]>::to_vec)
@@ -979,5 +989,66 @@ fn cost_shows_each_line_the_budget_and_the_plan() {
         &[],
         &["cost", "diff", "staging", "production", "--base", "main"],
     )
-    .expect(2);
+    .expect(64);
+}
+
+#[test]
+fn usage_errors_exit_64_help_and_version_exit_0() {
+    // A typo'd flag, an unknown command, a missing argument, a bad value: 64, never 2 (which
+    // means changes or drift).
+    for args in [
+        &["validate", "--formt", "json"][..],
+        &["valdate"],
+        &[],
+        &["completions"],
+        &["completions", "powershel"],
+        &["plan", "--jobs", "2"],
+        &["plan", "--all", "--jobs", "0"],
+        &["plan", "staging", "--all"],
+        &["validate", "--live", "--all", "--jobs", "x"],
+    ] {
+        let out = xtask(None, &[], args);
+        out.expect(64);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+        // No command at all: the help, on stderr.
+        let said = if args.is_empty() { "Usage:" } else { "error:" };
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+    }
+    xtask(None, &[], &["validate", "--formt", "json"]).contains("unexpected argument '--formt'");
+    let help = xtask(None, &[], &["plan", "--help"]);
+    help.expect(0).contains("--jobs <N>").contains("--all");
+    let version = xtask(None, &[], &["--version"]);
+    version.expect(0);
+    assert_eq!(
+        version.stdout.trim(),
+        format!("cargo xtask {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn completions_cover_every_command_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = xtask(None, &[], &["completions", shell]);
+        out.expect(0);
+        for word in ["affected", "setup-backend", "jobs", "show-sensitive"] {
+            assert!(out.stdout.contains(word), "{shell} lacks `{word}`");
+        }
+    }
+    let bash = xtask(None, &[], &["completions", "bash"]);
+    assert!(
+        bash.stdout.contains("complete -F _xtask"),
+        "{}",
+        bash.stdout
+    );
+    // The script is valid bash.
+    let root = TempDir::new("completions");
+    let script = root.path().join("xtask.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    let ok = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "bash -n rejects the completion script");
 }

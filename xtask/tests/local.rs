@@ -121,7 +121,7 @@ fn bench_static_figures() {
         .contains("static validate (2 environments)")
         .contains("validate 100 generated environments");
     xtask(None, &[], &["bench", "--runs", "0"])
-        .expect(2)
+        .expect(64)
         .contains("0 is not in 1..=10000");
 }
 

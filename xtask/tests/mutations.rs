@@ -237,7 +237,8 @@ fn adding_an_environment_is_one_function_then_render() {
 }
 
 /// A change committed in a scratch repository: `cost diff --base HEAD~1` shows what it adds a
-/// month, from the estimate committed at the base (`cost.json`) and this working tree.
+/// month, from the estimate committed at the base (`cost.json`) and this working tree; and
+/// `affected` names the environments it changes.
 #[test]
 fn cost_diff_against_the_previous_commit() {
     let copy = workspace_copy("cost");
@@ -275,4 +276,35 @@ fn cost_diff_against_the_previous_commit() {
     run(&["cost", "diff", "--base", "no-such-ref"])
         .expect(1)
         .contains("is not in `no-such-ref`");
+
+    // `affected`: the model changed, but only production renders differently, so production
+    // alone is affected (a CI matrix as JSON, the reasons on stderr).
+    let matrix = |out: &support::Output| -> serde_json::Value {
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
+    };
+    let out = run(&["affected", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(matrix(out.expect(0)), serde_json::json!(["production"]));
+    out.contains("production: its rendered root changed");
+    // By default: the merge base with `main` (here the commit before this branch's).
+    support::git(root, &["checkout", "-q", "-B", "feature"]);
+    support::git(root, &["branch", "-f", "main", "HEAD~1"]);
+    let out = run(&["affected", "--format", "json"]);
+    assert_eq!(matrix(out.expect(0)), serde_json::json!(["production"]));
+    out.contains("the merge base with `main`");
+    run(&["affected", "--base", "HEAD"])
+        .expect(0)
+        .contains("no environment is affected");
+    // A module changed (not committed yet): every environment whose root calls it.
+    let module = root.join("infra/modules/sqs/main.tf");
+    let text = std::fs::read_to_string(&module).unwrap();
+    std::fs::write(&module, format!("{text}\n# a note\n")).unwrap();
+    let out = run(&["affected", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        matrix(out.expect(0)),
+        serde_json::json!(["staging", "production"])
+    );
+    out.contains("staging: module `sqs` changed");
+    run(&["affected", "--base", "no-such-ref"])
+        .expect(1)
+        .contains("`no-such-ref` names no commit");
 }

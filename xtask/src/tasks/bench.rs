@@ -1,9 +1,10 @@
 //! `cargo xtask bench [--runs N] [--static]`: the figures the issues ask for, on this machine —
 //! static validate, render, validate of 100 generated environments, and on the local emulator
-//! test-s3, test-sqs and a staging deploy with no changes — each as the median of N runs with
-//! min and max. Figures only: no thresholds.
+//! test-s3, test-sqs, a staging deploy with no changes and `plan --all` at once against one by
+//! one — each as the median of N runs with min and max. Figures only: no thresholds.
 
 use crate::aws::Aws;
+use crate::parallel::Jobs;
 use crate::project::Project;
 use crate::{local, table};
 use anyhow::{bail, Result};
@@ -134,7 +135,10 @@ impl Bench {
             .with_flags(None, true)
             .with_verbose(p.verbose);
         let name = lp.promotion_order().remove(0);
-        let live = self.live_rows(&lp, &name);
+        let live = self.live_rows(&lp, &name).and_then(|mut rows| {
+            rows.extend(self.parallel_rows(&lp)?);
+            Ok(rows)
+        });
         if started {
             local::down(p)?;
         }
@@ -171,6 +175,31 @@ impl Bench {
                 &measure(self.runs, || {
                     super::deploy::Deploy::confirmed(name).run(lp).map(|_| ())
                 })?,
+            ),
+        ])
+    }
+
+    /// `plan --all` of every environment, at once and one by one (`--jobs 1`).
+    fn parallel_rows(&self, lp: &Project) -> Result<Vec<Vec<String>>> {
+        let names = lp.promotion_order();
+        for name in &names {
+            super::setup_backend::SetupBackend::apply(name).run(lp)?;
+        }
+        let plan_all = |jobs: Jobs| {
+            move || match super::plan::Plan::every(jobs).run(lp)? {
+                code if code == ExitCode::FAILURE => bail!("`plan --all` failed during the bench"),
+                _ => Ok(()),
+            }
+        };
+        let count = names.len();
+        Ok(vec![
+            row(
+                &format!("plan --all ({count} environments at once)"),
+                &measure(self.runs, plan_all(Jobs::default()))?,
+            ),
+            row(
+                &format!("plan --all --jobs 1 ({count} one by one)"),
+                &measure(self.runs, plan_all(Jobs::one()))?,
             ),
         ])
     }

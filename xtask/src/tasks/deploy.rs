@@ -6,7 +6,7 @@ use crate::aws::Aws;
 use crate::interrupt;
 use crate::planning::{plan_env, saved_plan};
 use crate::project::Project;
-use crate::prompt::{confirmed, in_ci};
+use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::{git, table};
 use anyhow::{bail, Result};
@@ -260,22 +260,24 @@ impl Deploy {
     }
 
     /// `--yes`, else the confirmation typed (the name of a protected environment, else `yes`);
-    /// Ctrl-C at the prompt ends the tool: nothing is applied or held.
-    fn confirm(&self, env: &Environment) -> bool {
+    /// Ctrl-C at the prompt ends the tool: nothing is applied or held. Without a terminal it
+    /// refuses, naming `--yes` (and CI for a protected environment).
+    fn confirm(&self, env: &Environment) -> Result<bool> {
         if self.yes {
-            return true;
+            return Ok(true);
         }
-        let (prompt, expected) = if env.protected {
+        let (prompt, expected, way_out) = if env.protected {
             let prompt = format!(
                 "type `{}` to apply these changes to this protected environment: ",
                 env.name
             );
-            (prompt, env.name.as_str())
+            let way_out = "a protected environment deploys without a terminal only in CI (CI=true) with --yes";
+            (prompt, env.name.as_str(), way_out)
         } else {
             let prompt = format!("apply these changes to `{}`? type `yes`: ", env.name);
-            (prompt, "yes")
+            (prompt, "yes", "pass --yes to apply without asking")
         };
-        interrupt::unguarded(|| confirmed(&prompt, expected))
+        interrupt::unguarded(|| crate::prompt::confirmed(&prompt, expected, way_out))
     }
 
     /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
@@ -311,8 +313,7 @@ impl Deploy {
         let outcome = if s.is_empty() {
             Outcome::NoChanges
         } else {
-            let ok = self.confirm(env);
-            if !ok {
+            if !self.confirm(env)? {
                 bail!("not confirmed: nothing applied to `{}`", env.name);
             }
             let start = Instant::now();
@@ -368,10 +369,11 @@ impl Destroy {
         let caller = aws.guard_account(&env)?;
         crate::planning::backend_ready(&aws, &env)?;
         let run = crate::terraform::prepare(p, &env, &aws)?;
-        if !confirmed(
+        if !crate::prompt::confirmed(
             &format!("this deletes every resource of `{name}`; type `{name}` to confirm: "),
             &name,
-        ) {
+            "destroy has no --yes: run it at a terminal and type the name",
+        )? {
             bail!("not confirmed: nothing destroyed");
         }
         let (start, started_at) = (Instant::now(), git::utc_now());

@@ -83,5 +83,5 @@ fn status(p: &Project) -> Result<ExitCode> {
         ),
         State::None => println!("not running (start it with `cargo xtask local up`)"),
     }
-    Ok(ExitCode::from(3))
+    Ok(ExitCode::from(crate::exit::NOT_RUNNING))
 }

@@ -1,8 +1,12 @@
+pub mod affected;
 pub mod bench;
+pub mod completions;
 pub mod cost;
 pub mod demo;
 pub mod deploy;
+pub mod envs;
 pub mod local;
+pub mod outputs;
 pub mod plan;
 pub mod render;
 pub mod scan;

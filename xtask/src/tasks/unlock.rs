@@ -48,8 +48,11 @@ impl Unlock {
                 "release the lock on protected `{name}` ({})? a Terraform run still holding it would write the state unguarded; type `{name}` to confirm: ",
                 lock.describe()
             );
+            let way_out = "a protected environment's lock is released without a terminal only in CI (CI=true) with --yes";
             if !self.yes
-                && !crate::interrupt::unguarded(|| crate::prompt::confirmed(&prompt, &name))
+                && !crate::interrupt::unguarded(|| {
+                    crate::prompt::confirmed(&prompt, &name, way_out)
+                })?
             {
                 bail!("not confirmed: the lock on `{name}` is still held");
             }

@@ -25,9 +25,11 @@ pub struct Validate {
     /// selected environment (or every one with --all); exit 1 any error, else 2 any drift, else 0
     #[arg(long)]
     live: bool,
-    /// With --live: every environment
+    /// With --live: every environment, at once (bounded by --jobs)
     #[arg(long, requires = "live")]
     all: bool,
+    #[command(flatten)]
+    jobs: crate::parallel::Jobs,
 }
 
 /// The drift of one environment: `Ok(addresses)` (empty: clean) or why it could not be planned.
@@ -157,6 +159,36 @@ fn print_text(report: &Report) {
     }
 }
 
+/// The drift table, then each error in full.
+fn print_live(
+    runs: &[crate::parallel::EnvRun<Vec<String>>],
+    status: impl Fn(&Result<Vec<String>>) -> &'static str,
+) {
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let detail = match &r.result {
+                Ok(d) => d.join(", "),
+                Err(e) => crate::parallel::first_line(e),
+            };
+            let time = format!("{:.1} s", r.seconds);
+            vec![r.env.clone(), status(&r.result).to_string(), detail, time]
+        })
+        .collect();
+    print!(
+        "{}",
+        table::render(
+            &["environment", "status", "drifted resources / error", "time"],
+            &rows
+        )
+    );
+    for r in runs {
+        if let Err(e) = &r.result {
+            eprintln!("\n{}: {e:#}", r.env);
+        }
+    }
+}
+
 impl Validate {
     /// `validate --live --all`, as the demo runs it.
     pub fn live_all() -> Validate {
@@ -197,17 +229,12 @@ impl Validate {
 
     fn run_live(&self, p: &Project) -> Result<ExitCode> {
         let names = if self.all {
-            p.known()
+            p.promotion_order()
         } else {
             vec![p.selected(None)?.name]
         };
-        let results: Vec<(String, Result<Vec<String>>)> = names
-            .into_iter()
-            .map(|n| {
-                let r = drift(p, &n);
-                (n, r)
-            })
-            .collect();
+        let quiet = self.format == Format::Json;
+        let runs = crate::parallel::each(&names, self.jobs, quiet, |n| drift(p, n));
         let status = |r: &Result<Vec<String>>| match r {
             Err(_) => "error",
             Ok(d) if d.is_empty() => "clean",
@@ -215,14 +242,15 @@ impl Validate {
         };
         match self.format {
             Format::Json => {
-                let list: Vec<_> = results
+                let list: Vec<_> = runs
                     .iter()
-                    .map(|(n, r)| {
+                    .map(|r| {
                         json!({
-                            "environment": n,
-                            "status": status(r),
-                            "changes": r.as_ref().ok().cloned().unwrap_or_default(),
-                            "error": r.as_ref().err().map(|e| format!("{e:#}")),
+                            "environment": r.env,
+                            "status": status(&r.result),
+                            "changes": r.result.as_ref().ok().cloned().unwrap_or_default(),
+                            "error": r.result.as_ref().err().map(|e| format!("{e:#}")),
+                            "seconds": r.seconds,
                         })
                     })
                     .collect();
@@ -231,46 +259,9 @@ impl Validate {
                     serde_json::to_string_pretty(&json!({"environments": list}))?
                 );
             }
-            Format::Text => {
-                let rows: Vec<Vec<String>> = results
-                    .iter()
-                    .map(|(n, r)| {
-                        let detail = match r {
-                            Ok(d) => d.join(", "),
-                            Err(e) => format!("{e:#}")
-                                .lines()
-                                .next()
-                                .unwrap_or_default()
-                                .to_string(),
-                        };
-                        vec![n.clone(), status(r).to_string(), detail]
-                    })
-                    .collect();
-                print!(
-                    "{}",
-                    table::render(
-                        &["environment", "status", "drifted resources / error"],
-                        &rows
-                    )
-                );
-                for (n, r) in &results {
-                    if let Err(e) = r {
-                        eprintln!("\n{n}: {e:#}");
-                    }
-                }
-            }
+            Format::Text => print_live(&runs, status),
         }
-        let code = if results.iter().any(|(_, r)| r.is_err()) {
-            1
-        } else if results
-            .iter()
-            .any(|(_, r)| r.as_ref().is_ok_and(|d| !d.is_empty()))
-        {
-            2
-        } else {
-            0
-        };
-        Ok(ExitCode::from(code))
+        Ok(crate::parallel::exit_code(&runs, |d| !d.is_empty()))
     }
 
     fn list_rules(&self) -> ExitCode {

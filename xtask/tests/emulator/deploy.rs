@@ -2,7 +2,9 @@
 //! throwaway git repository holding the generated roots and the modules.
 
 use crate::support::fixtures::{env, suspend_versioning};
+use crate::support::tty::Pty;
 use crate::support::{commit_all, copy_tree, git, repo, Moto, Output, TempDir};
+use serde_json::json;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -22,7 +24,8 @@ pub(super) fn checkout() -> TempDir {
     root
 }
 
-/// `xtask --local <args>` in `root` against `endpoint`, with `stdin` typed in.
+/// `xtask --local <args>` in `root` against `endpoint`. A non-empty `stdin` is typed in at a
+/// terminal (a pseudo-terminal); an empty one is no terminal at all (`/dev/null`), as in CI.
 pub(super) fn run(
     root: &Path,
     endpoint: &str,
@@ -30,6 +33,7 @@ pub(super) fn run(
     stdin: &str,
     args: &[&str],
 ) -> Output {
+    let mut pty = (!stdin.is_empty()).then(Pty::open);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.arg("--local")
         .args(args)
@@ -38,19 +42,16 @@ pub(super) fn run(
         .env_remove("MHT_ENV")
         .env_remove("CI")
         .env_remove("MHT_DISCORD_WEBHOOK_URL")
-        .stdin(Stdio::piped())
+        .stdin(pty.as_ref().map_or_else(Stdio::null, Pty::stdin))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    let child = cmd.spawn().unwrap();
+    if let Some(pty) = &mut pty {
+        pty.type_in(stdin);
+    }
     let out = child.wait_with_output().unwrap();
     Output {
         code: out.status.code().unwrap_or(-1),
@@ -143,6 +144,68 @@ fn webhook() -> (String, std::thread::JoinHandle<String>) {
     (url, handle)
 }
 
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&out.expect(0).stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
+}
+
+/// After staging's deploy: its outputs (all, one raw for scripts, JSON, an unknown name), none
+/// for production yet; `envs` with staging's last deploy and the commit it runs.
+fn outputs_and_envs(r: &Path, ep: &str) {
+    let s = env("staging");
+    run(r, ep, &[], "", &["output", "staging"])
+        .expect(0)
+        .contains("alb_dns_name")
+        .contains(&s.names.queue);
+    let url = run(r, ep, &[], "", &["output", "staging", "queue_url"]);
+    let url = url.expect(0).stdout.trim_end_matches('\n');
+    assert!(
+        url.starts_with("http") && url.ends_with(&s.names.queue),
+        "{url:?}"
+    );
+    assert!(!url.contains('"') && !url.contains('\n'), "{url:?}");
+    let urls = json(&run(
+        r,
+        ep,
+        &[],
+        "",
+        &["output", "staging", "api_urls", "--format", "json"],
+    ));
+    let expected: Vec<String> = s
+        .dns
+        .api_names
+        .iter()
+        .map(|n| format!("https://{n}"))
+        .collect();
+    assert_eq!(urls, json!(expected));
+    run(r, ep, &[], "", &["output", "staging", "queue"])
+        .expect(1)
+        .contains("`staging` has no output `queue`; its outputs: ")
+        .contains("queue_url");
+    run(r, ep, &[], "", &["output", "production"])
+        .expect(1)
+        .contains("`production` has no outputs");
+
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(r)
+        .output()
+        .unwrap();
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let v = json(&run(r, ep, &[], "", &["envs", "--format", "json"]));
+    assert_eq!(v[0]["deployed_commit"], json!(head), "{v:#}");
+    assert_eq!(v[0]["last_deploy"]["result"], "no changes", "{v:#}");
+    assert_eq!(v[1]["last_deploy"], serde_json::Value::Null, "{v:#}");
+    assert_eq!(
+        v[1]["records_unavailable"],
+        serde_json::Value::Null,
+        "{v:#}"
+    );
+    run(r, ep, &[], "", &["envs"])
+        .expect(0)
+        .contains("deployed commit")
+        .contains(&head[..12]);
+}
+
 #[test]
 fn deploy_guards_records_drift_and_destroy() {
     let moto = Moto::start();
@@ -154,6 +217,21 @@ fn deploy_guards_records_drift_and_destroy() {
     run(r, &ep, &[], "", &["deploy", "staging", "--yes"])
         .expect(1)
         .contains("run `cargo xtask setup-backend staging`");
+    // `envs` still lists every environment, each row saying why its records are out of reach.
+    let v = json(&run(r, &ep, &[], "", &["envs", "--format", "json"]));
+    assert_eq!(
+        (&v[0]["name"], &v[1]["name"]),
+        (&json!("staging"), &json!("production"))
+    );
+    assert_eq!(
+        (&v[1]["promoted_from"], &v[1]["protected"]),
+        (&json!("staging"), &json!(true))
+    );
+    let why = v[0]["records_unavailable"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("run `cargo xtask setup-backend staging`"),
+        "{v:#}"
+    );
     for name in ["staging", "production"] {
         run(r, &ep, &[], "", &["setup-backend", name]).expect(0);
     }
@@ -164,8 +242,12 @@ fn deploy_guards_records_drift_and_destroy() {
         .contains("has no successful deployment to `staging`");
     assert!(!has_state(&ep, "production"));
 
-    // Staging without confirmation: nothing applied.
+    // Staging with no terminal to ask at: refused with the way out; a wrong answer typed at
+    // the terminal: nothing applied either.
     run(r, &ep, &[], "", &["deploy", "staging"])
+        .expect(1)
+        .contains("standard input is not a terminal; pass --yes");
+    run(r, &ep, &[], "no\n", &["deploy", "staging"])
         .expect(1)
         .contains("not confirmed: nothing applied");
     assert!(!has_state(&ep, "staging"));
@@ -220,6 +302,7 @@ fn deploy_guards_records_drift_and_destroy() {
         .contains("plan `staging`: no changes")
         .contains("result: no changes");
     run(r, &ep, &[], "", &["plan", "staging"]).expect(0);
+    outputs_and_envs(r, &ep);
     let history = run(r, &ep, &[], "", &["history", "staging"]);
     history
         .expect(0)
@@ -261,6 +344,20 @@ fn deploy_guards_records_drift_and_destroy() {
         "{request}"
     );
     assert!(request.contains("success"), "{request}");
+
+    // Both environments at once: one block each, in promotion order, then one table.
+    let all = run(r, &ep, &[], "", &["plan", "--all"]);
+    let text = &all.expect(0).stdout;
+    let (a, b) = (text.find("── staging ("), text.find("── production ("));
+    assert!(a.is_some() && a < b, "{text}");
+    let table = &text[text.rfind("environment").unwrap()..];
+    for name in ["staging", "production"] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default();
+        assert!(row.contains("no changes"), "{table}");
+    }
 
     // Drift: versioning switched off out of band is named; a broken root (error) wins over it.
     let s = env("staging");

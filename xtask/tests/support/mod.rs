@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod proxy;
+pub mod tty;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
