@@ -137,6 +137,7 @@ impl EnvironmentBuilder {
                 profile: None,
                 protected: false,
                 promoted_from: None,
+                deployers: Vec::new(),
                 tags: Vec::new(),
                 network,
                 compute: default_compute(),
@@ -211,6 +212,14 @@ impl EnvironmentBuilder {
     /// promotion gate); `validate` checks that `previous` exists and the order has no cycle.
     pub fn promoted_from(mut self, previous: &str) -> Self {
         self.env.promoted_from = Some(previous.to_string());
+        self
+    }
+
+    /// The principals (role or user ARNs, `*` wildcards allowed) that deploy this environment
+    /// and alone may write its deployment records; by default its deploy role
+    /// (`mht-api-<env>-deploy` in its account).
+    pub fn deployers<const N: usize>(mut self, principals: [&str; N]) -> Self {
+        self.env.deployers = principals.iter().map(|p| p.to_string()).collect();
         self
     }
 
@@ -303,6 +312,7 @@ pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
         profile: draft.profile,
         protected: draft.protected,
         promoted_from: draft.promoted_from,
+        deployers: draft.deployers,
         tags: draft.tags,
         network: draft.network,
         compute: draft.compute.with_instance_type(instance_type),

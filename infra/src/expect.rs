@@ -2,6 +2,7 @@
 //! backend setup writes it; the live checks (`test-s3`, `test-sqs`) compare against it.
 
 use crate::model::{Environment, IntelligentTiering, StorageClass, Transition};
+use crate::pattern::glob_match;
 use serde_json::{json, Value};
 use std::fmt;
 
@@ -53,9 +54,10 @@ impl<C: fmt::Display> Lifecycle<C> {
     }
 }
 
-/// What a bucket of the environment must look like.
+/// What a bucket of the environment must look like. The expected bucket holds
+/// [`StorageClass`]es; one described from a draft (`Bucket<String>`) the names written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Bucket {
+pub struct Bucket<C = StorageClass> {
     /// `state`, `data` or `logs`.
     pub purpose: &'static str,
     pub name: String,
@@ -73,29 +75,57 @@ pub struct Bucket {
     pub cloudtrail_delivery: bool,
     /// The account whose CloudTrail may deliver (the environment's).
     pub account_id: String,
-    pub lifecycle: Lifecycle,
+    /// Principals that alone may write or delete deployment records ([`RECORDS_PREFIX`]); empty:
+    /// no such restriction (every bucket but the state bucket).
+    pub record_writers: Vec<String>,
+    pub lifecycle: Lifecycle<C>,
     pub intelligent_tiering: Option<IntelligentTiering>,
     /// Bucket that receives this bucket's server access logs.
     pub logging_target: Option<String>,
     pub tags: Vec<(String, String)>,
 }
 
-impl Bucket {
-    /// The bucket as an emulator that ignores policy conditions must get it: without the
-    /// TLS-only deny, which it would apply to every request (Terraform's state writes included).
+impl<C: Clone> Bucket<C> {
+    /// The bucket as an emulator that ignores policy principals and conditions must get it:
+    /// without the TLS-only deny and the deployment-records deny, which it would apply to every
+    /// request (Terraform's state writes and the deploy's own records included).
     pub fn on_emulator(&self) -> Self {
         Bucket {
             tls_only: false,
+            record_writers: Vec::new(),
             ..self.clone()
         }
     }
+}
+
+/// Key prefix of the deployment records in the state bucket.
+pub const RECORDS_PREFIX: &str = "deployments/";
+
+/// Statement id of the deny that keeps everyone but the deployers from writing records.
+pub const RECORDS_SID: &str = "DeploymentRecordsByDeployersOnly";
+
+/// The role a caller acts as when it is an assumed-role session
+/// (`arn:aws:sts::<account>:assumed-role/<role>/<session>` → `arn:aws:iam::<account>:role/<role>`).
+fn session_role(caller: &str) -> Option<String> {
+    let (account, resource) = caller.strip_prefix("arn:aws:sts::")?.split_once(':')?;
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    Some(format!("arn:aws:iam::{account}:role/{role}"))
+}
+
+/// Whether `caller` (an ARN as STS `GetCallerIdentity` reports it) is one of `env`'s deployers:
+/// the principal itself, or a session of a deployer role.
+pub fn is_deployer<T, C>(env: &Environment<T, C>, caller: &str) -> bool {
+    let role = session_role(caller);
+    env.deployers()
+        .iter()
+        .any(|d| glob_match(caller, d) || role.as_deref().is_some_and(|r| glob_match(r, d)))
 }
 
 /// Id of the lifecycle rule and of the intelligent-tiering configuration this tool writes.
 pub const RULE_ID: &str = "mht-managed";
 
 /// Every bucket the environment defines: the Terraform state bucket, data and access logs.
-pub fn buckets(env: &Environment) -> Vec<Bucket> {
+pub fn buckets<T, C: Clone>(env: &Environment<T, C>) -> Vec<Bucket<C>> {
     let d = &env.s3.data;
     let base = |purpose, name: &str| Bucket {
         purpose,
@@ -109,6 +139,7 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
         log_sources: Vec::new(),
         cloudtrail_delivery: false,
         account_id: env.account_id.clone(),
+        record_writers: Vec::new(),
         lifecycle: Lifecycle::default(),
         intelligent_tiering: None,
         logging_target: None,
@@ -120,6 +151,7 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
                 noncurrent_expiration_days: Some(env.backend.state_retention_days),
                 ..Lifecycle::default()
             },
+            record_writers: env.deployers(),
             ..base("state", &env.names.state_bucket)
         },
         Bucket {
@@ -172,8 +204,9 @@ pub fn access_log_prefix(source_bucket: &str) -> String {
 /// and log buckets (`render`), `setup-backend` writes it to the state bucket, and the live checks
 /// compare against it. A TLS-only bucket denies every request not made over TLS; a log bucket
 /// lets S3 server access logging (of its source buckets, in this account) and the
-/// environment's CloudTrail deliver. A bucket with neither has no statement.
-pub fn bucket_policy(spec: &Bucket) -> Value {
+/// environment's CloudTrail deliver; the state bucket denies writing and deleting deployment
+/// records to every principal but the deployers. A bucket with none of these has no statement.
+pub fn bucket_policy<C>(spec: &Bucket<C>) -> Value {
     let arn = format!("arn:aws:s3:::{}", spec.name);
     let account = || json!({"aws:SourceAccount": spec.account_id});
     let mut statements = Vec::new();
@@ -186,6 +219,16 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
             "Action": "s3:*",
             "Resource": [arn, format!("{arn}/*")],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }));
+    }
+    if !spec.record_writers.is_empty() {
+        statements.push(json!({
+            "Sid": RECORDS_SID,
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": RECORD_WRITES,
+            "Resource": records_arn(&spec.name),
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": spec.record_writers}},
         }));
     }
     for (i, source) in spec.log_sources.iter().enumerate() {
@@ -224,6 +267,46 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
         }));
     }
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The actions the records deny covers.
+const RECORD_WRITES: [&str; 3] = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"];
+
+/// The ARN pattern of every deployment record in `bucket`.
+pub fn records_arn(bucket: &str) -> String {
+    format!("arn:aws:s3:::{bucket}/{RECORDS_PREFIX}*")
+}
+
+/// Whether a bucket policy denies writing records in `bucket` to every principal but `writers`.
+pub fn limits_record_writers(policy: &Value, bucket: &str, writers: &[String]) -> bool {
+    let mut want: Vec<&String> = writers.iter().collect();
+    want.sort();
+    statements(policy).iter().any(|s| {
+        let mut allowed = as_list(&s["Condition"]["ArnNotLike"]["aws:PrincipalArn"]);
+        allowed.sort();
+        let actions = as_list(&s["Action"]);
+        s["Effect"] == "Deny"
+            && as_list(&s["Principal"]["AWS"]).iter().any(|p| p == "*")
+            && RECORD_WRITES.iter().all(|a| actions.iter().any(|x| x == a))
+            && as_list(&s["Resource"]) == [records_arn(bucket)]
+            && allowed.iter().collect::<Vec<_>>() == want
+    })
+}
+
+/// `expected` merged into the live policy `live`: the live statements stay, except those with a
+/// statement id `expected` uses and those equal to one of its statements, which `expected`'s
+/// replace. Nobody else's grant is lost when the tool writes its own.
+pub fn merge_policy(live: Option<&Value>, expected: &Value) -> Value {
+    let ours = statements(expected);
+    let sids: Vec<&Value> = ours.iter().filter_map(|s| s.get("Sid")).collect();
+    let mut merged: Vec<Value> = live
+        .map(statements)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| !ours.contains(s) && s.get("Sid").is_none_or(|sid| !sids.contains(&sid)))
+        .collect();
+    merged.extend(ours);
+    json!({"Version": "2012-10-17", "Statement": merged})
 }
 
 fn statements(policy: &Value) -> Vec<Value> {
