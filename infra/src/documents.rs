@@ -118,6 +118,20 @@ fn operate<T, C>(env: &Environment<T, C>, a: &Arns) -> Vec<Value> {
     ]
 }
 
+/// The statement that lets a team assume the environment's deployer roles (none without one).
+fn assume_deploy_roles<T, C>(env: &Environment<T, C>) -> Vec<Value> {
+    let roles: Vec<String> = env
+        .deployers()
+        .into_iter()
+        .filter(|d| d.contains(":role/"))
+        .collect();
+    if roles.is_empty() {
+        Vec::new()
+    } else {
+        vec![allow("Deploy", &["sts:AssumeRole"], roles)]
+    }
+}
+
 /// The statements one kind of access grants on exact ARNs, and the actions it needs on `*`.
 fn grant<T, C>(
     env: &Environment<T, C>,
@@ -127,19 +141,7 @@ fn grant<T, C>(
     let queues = || vec![a.queue.clone(), a.dlq.clone()];
     match access {
         Access::Operate => (operate(env, a), Vec::new()),
-        Access::Deploy => {
-            let roles: Vec<String> = env
-                .deployers()
-                .into_iter()
-                .filter(|d| d.contains(":role/"))
-                .collect();
-            let statements = if roles.is_empty() {
-                Vec::new()
-            } else {
-                vec![allow("Deploy", &["sts:AssumeRole"], roles)]
-            };
-            (statements, Vec::new())
-        }
+        Access::Deploy => (assume_deploy_roles(env), Vec::new()),
         Access::ReadData => (
             vec![
                 allow(

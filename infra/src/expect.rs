@@ -497,4 +497,69 @@ mod tests {
             "arn:aws:sns:us-west-2:123456789012:staging-alerts"
         );
     }
+
+    #[test]
+    fn records_are_written_by_deployers_only() {
+        let env = crate::environments::staging().build().unwrap();
+        let deploy = "arn:aws:iam::123456789012:role/mht-api-staging-deploy";
+        assert_eq!(env.deployers(), [deploy]);
+        assert!(is_deployer(&env, deploy));
+        assert!(is_deployer(
+            &env,
+            "arn:aws:sts::123456789012:assumed-role/mht-api-staging-deploy/ci-run-7"
+        ));
+        for stranger in [
+            "arn:aws:iam::123456789012:user/dev-one",
+            "arn:aws:sts::123456789012:assumed-role/mht-api-production-deploy/ci",
+            "arn:aws:sts::999999999999:assumed-role/mht-api-staging-deploy/ci",
+            "",
+        ] {
+            assert!(!is_deployer(&env, stranger), "{stranger}");
+        }
+        let state = buckets(&env).remove(0);
+        let policy = bucket_policy(&state);
+        assert!(limits_record_writers(
+            &policy,
+            &state.name,
+            &state.record_writers
+        ));
+        assert!(!limits_record_writers(
+            &policy,
+            &state.name,
+            &["arn:aws:iam::1:user/x".into()]
+        ));
+        assert!(!limits_record_writers(
+            &policy,
+            "other",
+            &state.record_writers
+        ));
+        assert!(policy.to_string().contains(RECORDS_SID));
+        // Only the state bucket restricts record writers; the emulator gets no such deny.
+        assert!(buckets(&env)[1..]
+            .iter()
+            .all(|b| b.record_writers.is_empty()));
+        let emulated = bucket_policy(&state.on_emulator());
+        assert!(!limits_record_writers(
+            &emulated,
+            &state.name,
+            &state.record_writers
+        ));
+    }
+
+    #[test]
+    fn our_statements_are_merged_into_the_live_policy() {
+        let env = crate::environments::staging().build().unwrap();
+        let ours = bucket_policy(&buckets(&env).remove(0));
+        let theirs = json!({"Sid": "AuditorsRead", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/audit"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::mht-terraform-state-staging/*"});
+        let mut stale = ours["Statement"][1].clone();
+        stale["Condition"] =
+            json!({"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::1:user/old"]}});
+        let live = json!({"Version": "2012-10-17", "Statement": [theirs.clone(), stale, ours["Statement"][0].clone()]});
+        let merged = merge_policy(Some(&live), &ours);
+        let list = merged["Statement"].as_array().unwrap();
+        assert_eq!(list.len(), 3, "{merged}");
+        assert_eq!(list[0], theirs);
+        assert_eq!(list[1..], ours["Statement"].as_array().unwrap()[..]);
+        assert_eq!(merge_policy(None, &ours)["Statement"], ours["Statement"]);
+    }
 }

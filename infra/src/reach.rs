@@ -178,19 +178,20 @@ fn reaching(env: &str, st: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The first of `targets` that `pattern` reaches, as the sample ARN (when it matches) or a
-/// witness ARN, with how many of `targets` it reaches in all.
+/// What `pattern` reaches of `targets`: the first sample ARN it matches, else an ARN both match
+/// in the first target it reaches; with how many of `targets` it reaches in all.
 fn first_reached<'a>(pattern: &str, targets: &'a [Owned]) -> Option<(String, &'a str, usize)> {
     let hits: Vec<(&Owned, String)> = targets
         .iter()
         .filter_map(|o| arn_overlap(pattern, &o.pattern).map(|w| (o, w)))
         .collect();
+    let sampled = hits
+        .iter()
+        .find(|(o, _)| arn_overlap(pattern, &o.sample).is_some())
+        .map(|(o, _)| (o.sample.clone(), o.what.as_str()));
     let (o, witness) = hits.first()?;
-    let arn = match arn_overlap(pattern, &o.sample) {
-        Some(_) => o.sample.clone(),
-        None => witness.clone(),
-    };
-    Some((arn, o.what.as_str(), hits.len()))
+    let (arn, what) = sampled.unwrap_or_else(|| (witness.clone(), o.what.as_str()));
+    Some((arn, what, hits.len()))
 }
 
 /// `, and N more`, or nothing.
@@ -286,4 +287,183 @@ fn own<T, C>(
             env.name
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::{production, staging};
+    use crate::model::{Access, Statement};
+    use serde_json::json;
+
+    fn shipped() -> Vec<Environment> {
+        crate::validate(crate::environments::all()).environments
+    }
+
+    #[test]
+    fn the_shipped_environments_reach_nothing_of_each_other() {
+        let envs = shipped();
+        assert_eq!(policy_reach(&envs), Vec::new());
+        // Every kind of document is evaluated.
+        let docs = documents(&envs[0]);
+        for path in [
+            "iam.team_policies[0]",
+            "iam.roles.api-service",
+            "s3.state.policy",
+        ] {
+            assert!(docs.iter().any(|d| d.path == path), "{path}");
+        }
+    }
+
+    #[test]
+    fn owned_arns_cover_objects_state_locks_logs_topics_and_records() {
+        let p = &shipped()[1];
+        let owned: Vec<String> = owned_arns(p, "staging")
+            .into_iter()
+            .map(|o| o.pattern)
+            .collect();
+        for arn in [
+            "arn:aws:s3:::mht-api-production-data/*",
+            "arn:aws:s3:::mht-terraform-state-production/*",
+            "arn:aws:s3:::mht-terraform-state-production/deployments/*",
+            "arn:aws:s3:::mht-terraform-state-production",
+            "arn:aws:dynamodb:us-west-2:123456789012:table/mht-terraform-locks-production",
+            "arn:aws:logs:us-west-2:123456789012:log-group:/mht-api/production/app:*",
+            "arn:aws:sns:us-west-2:123456789012:production-alerts",
+            "arn:aws:iam::123456789012:role/mht-api-production-deploy",
+        ] {
+            assert!(owned.iter().any(|o| o == arn), "{arn} not owned");
+        }
+    }
+
+    /// Violations when `edit` changes staging's rendered documents, as the proof reads them.
+    fn with_documents(edit: impl Fn(&mut Vec<Document>)) -> Vec<String> {
+        let envs = shipped();
+        let (s, p) = (&envs[0], &envs[1]);
+        let mut docs = documents(s);
+        edit(&mut docs);
+        let targets = owned_arns(p, "staging");
+        let mut out = Vec::new();
+        for d in &docs {
+            for (i, st) in d.doc["Statement"].as_array().unwrap().iter().enumerate() {
+                for pattern in reaching(&s.name, st) {
+                    if let Some((arn, _, _)) = first_reached(&pattern, &targets) {
+                        out.push(format!("{}.Statement[{i}] {arn}", d.path));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn allow_and_deny_statements_of_every_kind_of_document_are_evaluated() {
+        // A Deny naming production in staging's state bucket policy.
+        let found = with_documents(|docs| {
+            let state = docs
+                .iter_mut()
+                .find(|d| d.path == "s3.state.policy")
+                .unwrap();
+            state.doc["Statement"].as_array_mut().unwrap().push(json!({
+                "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::mht-terraform-state-production/deployments/*",
+            }));
+        });
+        assert_eq!(
+            found,
+            ["s3.state.policy.Statement[2] arn:aws:s3:::mht-terraform-state-production/deployments/staging-success.json"]
+        );
+        // A role policy on `*`; a tag condition naming another environment does not exempt it.
+        let found = with_documents(|docs| {
+            let role = docs
+                .iter_mut()
+                .find(|d| d.path == "iam.roles.s3-access")
+                .unwrap();
+            role.doc["Statement"][0]["Resource"] = json!("*");
+            let team = &mut docs[0].doc["Statement"];
+            team[5]["Condition"]["StringEquals"][ENVIRONMENT_TAG_KEY] = json!("production");
+        });
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("iam.roles.s3-access.Statement[0] ")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("iam.team_policies[0].Statement[5] ")),
+            "{found:?}"
+        );
+        // NotResource reaches everything; a Deny on `*` and unscoped actions on `*` do not.
+        let found = with_documents(|docs| {
+            let list = docs[0].doc["Statement"].as_array_mut().unwrap();
+            list.push(json!({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::x"}));
+            list.push(json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*"}));
+            list.push(
+                json!({"Effect": "Allow", "Action": ["ec2:DescribeInstances"], "Resource": "*"}),
+            );
+        });
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("iam.team_policies[0].Statement[8] "),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_team_that_does_not_deploy_never_reaches_its_own_state() {
+        let with = |access: Vec<Access>| {
+            let staging = staging().iam(move |i| {
+                i.team_policies[0].access = access;
+                i.team_policies[0].statements.push(Statement {
+                    actions: vec!["dynamodb:PutItem".into()],
+                    resources: vec![
+                        "arn:aws:dynamodb:us-west-2:123456789012:table/mht-terraform-locks-*"
+                            .into(),
+                    ],
+                });
+            });
+            crate::validate(vec![staging])
+                .violations()
+                .filter(|v| v.rule == rules::ISOLATION_STATE_ACCESS)
+                .map(|v| v.problem.clone())
+                .collect::<Vec<_>>()
+        };
+        let found = with(vec![Access::Operate]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("table/mht-terraform-locks-staging` (lock table)"),
+            "{found:?}"
+        );
+        assert_eq!(
+            with(vec![Access::Operate, Access::Deploy]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn operations_watches_queues_without_receiving_and_reads_no_state() {
+        let p = production().build().unwrap();
+        let doc = team_policy_document(&p, &p.iam.team_policies[0]).to_string();
+        assert!(!doc.contains("sqs:ReceiveMessage"), "{doc}");
+        assert!(doc.contains("sqs:GetQueueAttributes") && doc.contains("sqs:ListQueues"));
+        assert!(!doc.contains("mht-terraform-state"), "{doc}");
+        let dlq = production()
+            .iam(|i| i.team_policies[0].access.push(Access::ReadDeadLetters))
+            .build()
+            .unwrap();
+        let doc = team_policy_document(&dlq, &dlq.iam.team_policies[0]);
+        let receive: Vec<&Value> = doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["Action"].to_string().contains("sqs:ReceiveMessage"))
+            .collect();
+        assert_eq!(receive.len(), 1);
+        assert_eq!(
+            receive[0]["Resource"],
+            json!(["arn:aws:sqs:us-west-2:123456789012:mht-api-production-jobs-dlq"])
+        );
+    }
 }
