@@ -32,10 +32,33 @@ pub fn glob_match(text: &str, pattern: &str) -> bool {
 /// A string both patterns match, if there is one: where a wildcard of one pattern meets text of
 /// the other, the witness takes the text (a `?` against a `?` or `*` becomes `x`).
 pub fn overlap(a: &str, b: &str) -> Option<String> {
+    if !ends_agree(a, b) {
+        return None;
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut dead = HashSet::new();
     let mut out = Vec::new();
     walk(&a, &b, 0, 0, &mut dead, &mut out).then(|| out.into_iter().rev().collect())
+}
+
+/// Whether the fixed text before the first wildcard of each pattern, and after the last, could
+/// be the same string's: one is a prefix (suffix) of the other. A cheap test that settles most
+/// pairs of unrelated ARNs without the search.
+fn ends_agree(a: &str, b: &str) -> bool {
+    let tail = |s: &str| s.rfind(WILDCARDS).map_or(0, |i| i + 1);
+    let (ha, hb) = (head(a), head(b));
+    let (ta, tb) = (&a[tail(a)..], &b[tail(b)..]);
+    if ha.len() == a.len() && hb.len() == b.len() {
+        return a == b;
+    }
+    (ha.starts_with(hb) || hb.starts_with(ha)) && (ta.ends_with(tb) || tb.ends_with(ta))
+}
+
+const WILDCARDS: [char; 2] = ['*', '?'];
+
+/// The fixed text of a pattern before its first wildcard (all of it without one).
+pub fn head(pattern: &str) -> &str {
+    &pattern[..pattern.find(WILDCARDS).unwrap_or(pattern.len())]
 }
 
 /// Whether `a[i..]` and `b[j..]` match a common string; on success `out` holds it, reversed.
@@ -108,6 +131,10 @@ fn segments(arn: &str) -> Option<Vec<&str>> {
 /// compared segment by segment, so a wildcard never spans a `:` between segments; a pattern that
 /// is not an ARN (`*`) is matched whole.
 pub fn arn_overlap(pattern: &str, arn: &str) -> Option<String> {
+    // A pair that cannot match whole cannot match segment by segment either.
+    if !ends_agree(pattern, arn) {
+        return None;
+    }
     match (segments(pattern), segments(arn)) {
         (Some(p), Some(a)) => p
             .iter()

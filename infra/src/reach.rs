@@ -15,9 +15,10 @@ use crate::documents::{
 };
 use crate::expect::{self, bucket_policy, records_arn};
 use crate::model::{Environment, NameKind};
-use crate::pattern::arn_overlap;
+use crate::pattern::{arn_overlap, head};
 use crate::rules::{self, Violation};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// A policy document of an environment, where the model declares it.
 pub struct Document {
@@ -178,39 +179,101 @@ fn reaching(env: &str, st: &Value) -> Vec<String> {
         .collect()
 }
 
-/// What `pattern` reaches of `targets`: the first sample ARN it matches, else an ARN both match
-/// in the first target it reaches; with how many of `targets` it reaches in all.
-fn first_reached<'a>(pattern: &str, targets: &'a [Owned]) -> Option<(String, &'a str, usize)> {
-    let hits: Vec<(&Owned, String)> = targets
-        .iter()
-        .filter_map(|o| arn_overlap(pattern, &o.pattern).map(|w| (o, w)))
-        .collect();
-    let sampled = hits
-        .iter()
-        .find(|(o, _)| arn_overlap(pattern, &o.sample).is_some())
-        .map(|(o, _)| (o.sample.clone(), o.what.as_str()));
+/// What `pattern` reaches among `hits` (targets it overlaps, in their order, with a witness
+/// each): the first sample ARN it matches (`reacher` filled in), else the first target's
+/// witness; with how many targets it reaches in all.
+fn reached<'a>(
+    pattern: &str,
+    hits: &[(&'a Owned, String)],
+    reacher: &str,
+) -> Option<(String, &'a str, usize)> {
+    let sampled = hits.iter().find_map(|(o, _)| {
+        let sample = o.sample.replace(REACHER, reacher);
+        arn_overlap(pattern, &sample).map(|_| (sample, o.what.as_str()))
+    });
     let (o, witness) = hits.first()?;
     let (arn, what) = sampled.unwrap_or_else(|| (witness.clone(), o.what.as_str()));
     Some((arn, what, hits.len()))
 }
 
-/// `, and N more`, or nothing.
-fn more(n: usize) -> String {
-    match n {
-        0 | 1 => String::new(),
-        n => format!(" (and {} more of its ARNs)", n - 1),
+/// [`reached`] over every target in `targets`.
+fn first_reached<'a>(
+    pattern: &str,
+    targets: &'a [Owned],
+    reacher: &str,
+) -> Option<(String, &'a str, usize)> {
+    let hits: Vec<(&Owned, String)> = targets
+        .iter()
+        .filter_map(|o| arn_overlap(pattern, &o.pattern).map(|w| (o, w)))
+        .collect();
+    reached(pattern, &hits, reacher)
+}
+
+/// Stands for the environment looking in the sample ARNs of [`Index`].
+const REACHER: &str = "{reacher}";
+
+/// Every environment's owned ARNs, indexed by the fixed text before their first wildcard: a
+/// pattern can only overlap those whose fixed head starts with its own, or is a prefix of it.
+struct Index {
+    owned: Vec<Vec<Owned>>,
+    /// (head, environment, position in its owned list), sorted.
+    heads: Vec<(String, usize, usize)>,
+}
+
+impl Index {
+    fn new<T, C>(envs: &[Environment<T, C>]) -> Index {
+        let owned: Vec<Vec<Owned>> = envs.iter().map(|e| owned_arns(e, REACHER)).collect();
+        let mut heads: Vec<(String, usize, usize)> = owned
+            .iter()
+            .enumerate()
+            .flat_map(|(e, list)| {
+                list.iter()
+                    .enumerate()
+                    .map(move |(i, o)| (head(&o.pattern).to_string(), e, i))
+            })
+            .collect();
+        heads.sort();
+        Index { owned, heads }
+    }
+
+    /// The owned ARNs of environments other than `skip` that `pattern` overlaps, by environment
+    /// and in each environment's order, with a witness each.
+    fn hits(&self, pattern: &str, skip: usize) -> BTreeMap<usize, Vec<(&Owned, String)>> {
+        let p = head(pattern);
+        let from = self.heads.partition_point(|(h, _, _)| h.as_str() < p);
+        let longer = self.heads[from..]
+            .iter()
+            .take_while(|(h, _, _)| h.starts_with(p));
+        let shorter = (0..p.len())
+            .filter(|k| p.is_char_boundary(*k))
+            .flat_map(|k| {
+                let at = self.heads.partition_point(|(h, _, _)| h.as_str() < &p[..k]);
+                self.heads[at..]
+                    .iter()
+                    .take_while(move |(h, _, _)| h.as_str() == &p[..k])
+            });
+        let mut found: Vec<(usize, usize)> = longer
+            .chain(shorter)
+            .filter(|(_, e, _)| *e != skip)
+            .map(|(_, e, i)| (*e, *i))
+            .collect();
+        found.sort();
+        let mut out: BTreeMap<usize, Vec<(&Owned, String)>> = BTreeMap::new();
+        for (e, i) in found {
+            let o = &self.owned[e][i];
+            if let Some(w) = arn_overlap(pattern, &o.pattern) {
+                out.entry(e).or_default().push((o, w));
+            }
+        }
+        out
     }
 }
 
 /// Violations of the isolation proof for every environment's policies.
 pub fn policy_reach<T, C: Clone>(envs: &[Environment<T, C>]) -> Vec<Violation> {
+    let index = Index::new(envs);
     let mut out = Vec::new();
-    for env in envs {
-        let others: Vec<(&Environment<T, C>, Vec<Owned>)> = envs
-            .iter()
-            .filter(|o| o.name != env.name)
-            .map(|o| (o, owned_arns(o, &env.name)))
-            .collect();
+    for (e, env) in envs.iter().enumerate() {
         let own_state = state_arns(env, &env.name);
         for d in documents(env) {
             let statements = match &d.doc["Statement"] {
@@ -220,14 +283,14 @@ pub fn policy_reach<T, C: Clone>(envs: &[Environment<T, C>]) -> Vec<Violation> {
             for (i, st) in statements.iter().enumerate() {
                 let path = format!("{}.Statement[{i}]", d.path);
                 for pattern in reaching(&env.name, st) {
-                    for (other, targets) in &others {
-                        if let Some(hit) = first_reached(&pattern, targets) {
-                            out.push(across(env, &d, &path, &pattern, other, hit));
+                    for (o, hits) in index.hits(&pattern, e) {
+                        if let Some(hit) = reached(&pattern, &hits, &env.name) {
+                            out.push(across(env, &d, &path, &pattern, &envs[o], hit));
                         }
                     }
                     let writes_state = st["Effect"] == "Allow" && !d.deploys;
-                    if let Some(hit) = first_reached(&pattern, &own_state).filter(|_| writes_state)
-                    {
+                    let hit = first_reached(&pattern, &own_state, &env.name);
+                    if let Some(hit) = hit.filter(|_| writes_state) {
                         out.push(own(env, &d, &path, &pattern, hit));
                     }
                 }
@@ -235,6 +298,14 @@ pub fn policy_reach<T, C: Clone>(envs: &[Environment<T, C>]) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// ` (and N more of its ARNs)`, or nothing.
+fn more(n: usize) -> String {
+    match n {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more of its ARNs)", n - 1),
+    }
 }
 
 fn across<T, C>(
@@ -347,7 +418,7 @@ mod tests {
         for d in &docs {
             for (i, st) in d.doc["Statement"].as_array().unwrap().iter().enumerate() {
                 for pattern in reaching(&s.name, st) {
-                    if let Some((arn, _, _)) = first_reached(&pattern, &targets) {
+                    if let Some((arn, _, _)) = first_reached(&pattern, &targets, "staging") {
                         out.push(format!("{}.Statement[{i}] {arn}", d.path));
                     }
                 }
