@@ -483,6 +483,35 @@ mod tests {
     }
 
     #[test]
+    fn the_index_finds_what_a_scan_of_every_owned_arn_finds() {
+        let envs = shipped();
+        let index = Index::new(&envs);
+        for pattern in [
+            "*",
+            "arn:aws:*:*:*:*staging*",
+            "arn:aws:s3:::mht-*",
+            "arn:aws:s3:::mht-api-production-data/reports/*",
+            "arn:aws:s3:::mht-terraform-state-production",
+            "arn:aws:sqs:us-west-2:123456789012:mht-api-production-jobs",
+            "arn:aws:logs:us-west-2:123456789012:log-group:/mht-api/production/app:log-stream:x",
+            "arn:aws:s3:::mht-api-staging-data/*",
+        ] {
+            let scanned: Vec<String> = index.owned[1]
+                .iter()
+                .filter(|o| arn_overlap(pattern, &o.pattern).is_some())
+                .map(|o| o.pattern.clone())
+                .collect();
+            let hits = index.hits(pattern, 0);
+            let indexed: Vec<String> = hits
+                .get(&1)
+                .map(|h| h.iter().map(|(o, _)| o.pattern.clone()).collect())
+                .unwrap_or_default();
+            assert_eq!(indexed, scanned, "{pattern}");
+            assert!(!hits.contains_key(&0), "the looking environment is skipped");
+        }
+    }
+
+    #[test]
     fn a_team_that_does_not_deploy_never_reaches_its_own_state() {
         let with = |access: Vec<Access>| {
             let staging = staging().iam(move |i| {
