@@ -145,6 +145,7 @@ impl EnvironmentBuilder {
                 assume_role: None,
                 protected: false,
                 promoted_from: None,
+                deployers: Vec::new(),
                 tags: Vec::new(),
                 network,
                 compute: default_compute(),
@@ -243,6 +244,14 @@ impl EnvironmentBuilder {
         self
     }
 
+    /// The principals (role or user ARNs, `*` wildcards allowed) that deploy this environment
+    /// and alone may write its deployment records; by default its deploy role
+    /// (`mht-api-<env>-deploy` in its account).
+    pub fn deployers<const N: usize>(mut self, principals: [&str; N]) -> Self {
+        self.env.deployers = principals.iter().map(|p| p.to_string()).collect();
+        self
+    }
+
     /// A tag added to (or overriding) the default tags of every resource.
     pub fn tag(mut self, key: &str, value: &str) -> Self {
         self.env.tags.push((key.to_string(), value.to_string()));
@@ -337,6 +346,7 @@ pub(crate) fn resolve(draft: Draft) -> Option<Environment> {
         assume_role: draft.assume_role,
         protected: draft.protected,
         promoted_from: draft.promoted_from,
+        deployers: draft.deployers,
         tags: draft.tags,
         network: draft.network,
         compute: draft.compute.with_instance_type(instance_type),

@@ -1,12 +1,14 @@
-//! Rules that span environments: isolation (nothing shared but what is declared shared) and
-//! parity (the same feature set everywhere).
+//! Rules that span environments: isolation (nothing shared but what is declared shared, no
+//! policy that reaches another environment, [`crate::reach`]) and parity (the same feature set
+//! everywhere).
 
-use crate::model::{Environment, NameKind};
-use crate::rules::{self, glob_match, Cidr, Rule, Violation};
+use crate::model::Environment;
+use crate::reach::policy_reach;
+use crate::rules::{self, Cidr, Rule, Violation};
 use crate::settings::Class;
 use std::fmt;
 
-fn violation<T, C>(
+pub(crate) fn violation<T, C>(
     env: &Environment<T, C>,
     rule: Rule,
     path: String,
@@ -71,39 +73,11 @@ fn owned<T, C>(env: &Environment<T, C>) -> Vec<(Rule, String, String)> {
     out
 }
 
-/// The ARN under which IAM sees a named resource (for matching team policy patterns).
-pub fn resource_arn<T, C>(env: &Environment<T, C>, kind: NameKind, name: &str) -> String {
-    let (r, a) = (&env.region, &env.account_id);
-    match kind {
-        NameKind::Bucket => format!("arn:aws:s3:::{name}"),
-        NameKind::Queue => format!("arn:aws:sqs:{r}:{a}:{name}"),
-        NameKind::Table => format!("arn:aws:dynamodb:{r}:{a}:table/{name}"),
-        NameKind::Role => format!("arn:aws:iam::{a}:role/{name}"),
-        NameKind::Policy => format!("arn:aws:iam::{a}:policy/{name}"),
-        NameKind::InstanceProfile => format!("arn:aws:iam::{a}:instance-profile/{name}"),
-        NameKind::LoadBalancer => {
-            format!("arn:aws:elasticloadbalancing:{r}:{a}:loadbalancer/app/{name}")
-        }
-        NameKind::TargetGroup => format!("arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/{name}"),
-        NameKind::SecurityGroup => format!("arn:aws:ec2:{r}:{a}:security-group/{name}"),
-        NameKind::LaunchTemplate => format!("arn:aws:ec2:{r}:{a}:launch-template/{name}"),
-        NameKind::AutoScalingGroup => {
-            format!("arn:aws:autoscaling:{r}:{a}:autoScalingGroup:*:autoScalingGroupName/{name}")
-        }
-        NameKind::Topic => format!("arn:aws:sns:{r}:{a}:{name}"),
-        NameKind::LogGroup => format!("arn:aws:logs:{r}:{a}:log-group:{name}"),
-        NameKind::Dashboard => format!("arn:aws:cloudwatch::{a}:dashboard/{name}"),
-        NameKind::Alarm => format!("arn:aws:cloudwatch:{r}:{a}:alarm:{name}"),
-        NameKind::Trail => format!("arn:aws:cloudtrail:{r}:{a}:trail/{name}"),
-        NameKind::Budget => format!("arn:aws:budgets::{a}:budget/{name}"),
-        NameKind::Tag => format!("arn:aws:ec2:{r}:{a}:{name}"),
-    }
-}
-
 /// No two environments share a name, CIDR range, state location, DNS name or alarm topic;
-/// the hosted zone, declared shared, is the same everywhere; no team policy of one
-/// environment matches another environment's resources.
-pub fn isolation<T, C>(envs: &[Environment<T, C>]) -> Vec<Violation> {
+/// the hosted zone, declared shared, is the same everywhere; no policy of one environment
+/// reaches another environment's resources, nor its own state unless it deploys
+/// ([`crate::reach`]).
+pub fn isolation<T, C: Clone>(envs: &[Environment<T, C>]) -> Vec<Violation> {
     let mut out = Vec::new();
     // Each owned value and the first environment (and path) that owns it: one pass, not pairs.
     let mut owners: std::collections::HashMap<String, (&str, String)> =
@@ -157,54 +131,7 @@ pub fn isolation<T, C>(envs: &[Environment<T, C>]) -> Vec<Violation> {
             }
         }
     }
-    // Every environment's resource ARNs, computed once.
-    let arns: Vec<Vec<(String, String)>> = envs.iter().map(resource_arns).collect();
-    for b in envs {
-        for (a, a_arns) in envs.iter().zip(&arns).filter(|(a, _)| a.name != b.name) {
-            out.extend(policy_reach(b, a, a_arns));
-        }
-    }
-    out
-}
-
-/// `(name, ARN)` of every named resource of `env`.
-fn resource_arns<T, C>(env: &Environment<T, C>) -> Vec<(String, String)> {
-    env.names
-        .all()
-        .into_iter()
-        .map(|(kind, _, name)| (name.to_string(), resource_arn(env, kind, name)))
-        .collect()
-}
-
-/// Violations where a team policy of `env` matches one of `other`'s resource ARNs.
-fn policy_reach<T, C>(
-    env: &Environment<T, C>,
-    other: &Environment<T, C>,
-    arns: &[(String, String)],
-) -> Vec<Violation> {
-    let mut out = Vec::new();
-    for (p, policy) in env.iam.team_policies.iter().enumerate() {
-        for (s, st) in policy.statements.iter().enumerate() {
-            for pattern in st.resources.iter().filter(|r| *r != "*") {
-                if let Some((name, _)) = arns.iter().find(|(_, arn)| glob_match(arn, pattern)) {
-                    out.push(violation(
-                        env,
-                        rules::ISOLATION_POLICY,
-                        format!("iam.team_policies[{p}].statements[{s}].resources"),
-                        pattern,
-                        format!(
-                            "team `{}` would reach `{}`'s resource `{name}`",
-                            policy.team, other.name
-                        ),
-                        format!(
-                            "narrow the pattern to this environment's names (e.g. `*{}*`)",
-                            env.name
-                        ),
-                    ));
-                }
-            }
-        }
-    }
+    out.extend(policy_reach(envs));
     out
 }
 

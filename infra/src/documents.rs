@@ -1,19 +1,299 @@
-//! Policy documents built from the model, once: the rules measure them (`iam.policy-size`) and
-//! the renderer hands them to Terraform.
+//! IAM policy documents built from the model, once, with the exact ARNs of the environment's own
+//! resources: the team policies (from what each team declares, [`Access`]) and the service roles'
+//! policies. The rules measure them (`iam.policy-size`), the isolation proof evaluates them
+//! ([`crate::checks`]) and the renderer hands them to Terraform.
 
-use crate::model::TeamPolicy;
+use crate::model::{Access, Environment, NameKind, Role, TeamPolicy};
 use serde_json::{json, Value};
 
-/// The IAM policy document of a team policy.
-pub fn team_policy_document(policy: &TeamPolicy) -> Value {
-    let mut statements: Vec<Value> = policy
-        .statements
-        .iter()
-        .map(|s| json!({"Effect": "Allow", "Action": s.actions, "Resource": s.resources}))
-        .collect();
-    if !policy.denied_actions.is_empty() {
-        statements
-            .push(json!({"Effect": "Deny", "Action": policy.denied_actions, "Resource": "*"}));
+/// Actions that support no resource-level permissions (prefix match on the lowercase action):
+/// scoped to an ARN they never match, so they are granted on `*`.
+pub const UNSCOPED_ACTIONS: [&str; 8] = [
+    "ec2:describe",
+    "cloudwatch:getmetricstatistics",
+    "cloudwatch:getmetricdata",
+    "cloudwatch:listmetrics",
+    "cloudwatch:describealarms",
+    "s3:listallmybuckets",
+    "sqs:listqueues",
+    "sts:getcalleridentity",
+];
+
+/// Whether IAM offers no resource-level permission for `action` (a pattern such as `ec2:Describe*`
+/// counts when its fixed prefix is one of [`UNSCOPED_ACTIONS`]).
+pub fn is_unscoped(action: &str) -> bool {
+    let a = action.to_ascii_lowercase();
+    UNSCOPED_ACTIONS.iter().any(|u| a.starts_with(u))
+}
+
+/// The condition that limits a statement on `*` to resources tagged with the environment's name.
+pub const ENVIRONMENT_TAG_KEY: &str = "aws:ResourceTag/Environment";
+
+fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> Value {
+    json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
+}
+
+/// The ARNs the environment's resources and their contents have, by kind of content.
+struct Arns {
+    data: String,
+    logs: String,
+    queue: String,
+    dlq: String,
+    table: String,
+    /// Each log group and its streams.
+    log_groups: Vec<String>,
+}
+
+impl Arns {
+    fn of<T, C>(env: &Environment<T, C>) -> Arns {
+        let n = &env.names;
+        let log_groups = [&n.app_log_group, &n.sqs_log_group]
+            .iter()
+            .flat_map(|g| {
+                let arn = env.arn(NameKind::LogGroup, g);
+                [format!("{arn}:*"), arn]
+            })
+            .collect();
+        Arns {
+            data: env.arn(NameKind::Bucket, &n.data_bucket),
+            logs: env.arn(NameKind::Bucket, &n.log_bucket),
+            queue: env.arn(NameKind::Queue, &n.queue),
+            dlq: env.arn(NameKind::Queue, &n.dead_letter_queue),
+            table: env.arn(NameKind::Table, &n.table),
+            log_groups,
+        }
     }
+
+    fn objects(bucket: &str) -> String {
+        format!("{bucket}/*")
+    }
+}
+
+/// The statements that let a team operate the environment's own resources: every action of each
+/// service of the stack on exact ARNs, and EC2, load balancing and Auto Scaling (whose ARNs hold
+/// ids) on resources tagged with the environment's name.
+fn operate<T, C>(env: &Environment<T, C>, a: &Arns) -> Vec<Value> {
+    let n = &env.names;
+    let monitoring: Vec<String> = std::iter::once(env.alerts_topic_arn())
+        .chain(n.alarms.iter().map(|x| env.arn(NameKind::Alarm, x)))
+        .chain([
+            env.arn(NameKind::Dashboard, &n.dashboard),
+            env.arn(NameKind::Trail, &n.trail),
+        ])
+        .collect();
+    vec![
+        allow(
+            "OperateBuckets",
+            &["s3:*"],
+            vec![
+                a.data.clone(),
+                Arns::objects(&a.data),
+                a.logs.clone(),
+                Arns::objects(&a.logs),
+            ],
+        ),
+        allow(
+            "OperateQueues",
+            &["sqs:*"],
+            vec![a.queue.clone(), a.dlq.clone()],
+        ),
+        allow(
+            "OperateTable",
+            &["dynamodb:*"],
+            vec![a.table.clone(), format!("{}/*", a.table)],
+        ),
+        allow("OperateLogs", &["logs:*"], a.log_groups.clone()),
+        allow(
+            "OperateMonitoring",
+            &["sns:*", "cloudwatch:*", "cloudtrail:*"],
+            monitoring,
+        ),
+        json!({
+            "Sid": "OperateTagged",
+            "Effect": "Allow",
+            "Action": ["ec2:*", "elasticloadbalancing:*", "autoscaling:*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {ENVIRONMENT_TAG_KEY: env.name}},
+        }),
+    ]
+}
+
+/// The statement that lets a team assume the environment's deployer roles (none without one).
+fn assume_deploy_roles<T, C>(env: &Environment<T, C>) -> Vec<Value> {
+    let roles: Vec<String> = env
+        .deployers()
+        .into_iter()
+        .filter(|d| d.contains(":role/"))
+        .collect();
+    if roles.is_empty() {
+        Vec::new()
+    } else {
+        vec![allow("Deploy", &["sts:AssumeRole"], roles)]
+    }
+}
+
+/// The statements one kind of access grants on exact ARNs, and the actions it needs on `*`.
+fn grant<T, C>(
+    env: &Environment<T, C>,
+    a: &Arns,
+    access: Access,
+) -> (Vec<Value>, Vec<&'static str>) {
+    let queues = || vec![a.queue.clone(), a.dlq.clone()];
+    match access {
+        Access::Operate => (operate(env, a), Vec::new()),
+        Access::Deploy => (assume_deploy_roles(env), Vec::new()),
+        Access::ReadData => (
+            vec![
+                allow(
+                    "ReadData",
+                    &["s3:GetObject", "s3:GetObjectVersion"],
+                    vec![Arns::objects(&a.data)],
+                ),
+                allow("ListData", &["s3:ListBucket"], vec![a.data.clone()]),
+            ],
+            Vec::new(),
+        ),
+        Access::ReadLogs => (
+            vec![
+                allow(
+                    "ReadLogGroups",
+                    &[
+                        "logs:DescribeLogStreams",
+                        "logs:FilterLogEvents",
+                        "logs:GetLogEvents",
+                    ],
+                    a.log_groups.clone(),
+                ),
+                allow(
+                    "ReadLogBucket",
+                    &["s3:GetObject"],
+                    vec![Arns::objects(&a.logs)],
+                ),
+                allow("ListLogBucket", &["s3:ListBucket"], vec![a.logs.clone()]),
+            ],
+            Vec::new(),
+        ),
+        Access::WatchQueues => (
+            vec![allow(
+                "WatchQueues",
+                &[
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:ListDeadLetterSourceQueues",
+                    "sqs:ListQueueTags",
+                ],
+                queues(),
+            )],
+            vec!["sqs:ListQueues"],
+        ),
+        Access::ReadDeadLetters => (
+            vec![allow(
+                "ReadDeadLetters",
+                &["sqs:ReceiveMessage"],
+                vec![a.dlq.clone()],
+            )],
+            Vec::new(),
+        ),
+        Access::Observe => (
+            Vec::new(),
+            vec![
+                "ec2:Describe*",
+                "cloudwatch:GetMetricStatistics",
+                "cloudwatch:GetMetricData",
+                "cloudwatch:ListMetrics",
+                "cloudwatch:DescribeAlarms",
+            ],
+        ),
+    }
+}
+
+/// The IAM policy document of a team policy: the statements of each declared access (in a fixed
+/// order), one statement on `*` for the actions that support no resource-level permissions, the
+/// hand-written statements, and the denied actions.
+pub fn team_policy_document<T, C>(env: &Environment<T, C>, policy: &TeamPolicy) -> Value {
+    let arns = Arns::of(env);
+    let mut statements = Vec::new();
+    let mut unscoped: Vec<&str> = Vec::new();
+    for access in Access::ALL.iter().filter(|a| policy.access.contains(a)) {
+        let (scoped, anywhere) = grant(env, &arns, *access);
+        statements.extend(scoped);
+        unscoped.extend(anywhere);
+    }
+    if !unscoped.is_empty() {
+        statements.push(
+            json!({"Sid": "Unscoped", "Effect": "Allow", "Action": unscoped, "Resource": "*"}),
+        );
+    }
+    statements.extend(
+        policy
+            .statements
+            .iter()
+            .map(|s| json!({"Effect": "Allow", "Action": s.actions, "Resource": s.resources})),
+    );
+    if !policy.denied_actions.is_empty() {
+        statements.push(
+            json!({"Sid": "Denied", "Effect": "Deny", "Action": policy.denied_actions, "Resource": "*"}),
+        );
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// Every item action the services use on the application table.
+const TABLE_ITEM_ACTIONS: [&str; 8] = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+];
+
+/// The least-privilege inline policy of a service role, on the environment's exact ARNs.
+pub fn role_policy_document<T, C>(env: &Environment<T, C>, role: Role) -> Value {
+    let a = Arns::of(env);
+    let table = || allow("TableItems", &TABLE_ITEM_ACTIONS, vec![a.table.clone()]);
+    let statements = match role {
+        Role::ApiService => vec![
+            allow(
+                "SendJobs",
+                &[
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:SendMessage",
+                ],
+                vec![a.queue.clone()],
+            ),
+            allow(
+                "DataObjects",
+                &["s3:GetObject", "s3:PutObject"],
+                vec![Arns::objects(&a.data)],
+            ),
+            table(),
+        ],
+        Role::WorkerService => vec![
+            allow(
+                "ConsumeJobs",
+                &[
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:ReceiveMessage",
+                ],
+                vec![a.queue.clone(), a.dlq.clone()],
+            ),
+            table(),
+        ],
+        Role::S3Access => vec![
+            allow("ListData", &["s3:ListBucket"], vec![a.data.clone()]),
+            allow(
+                "DataObjects",
+                &["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                vec![Arns::objects(&a.data)],
+            ),
+        ],
+    };
     json!({"Version": "2012-10-17", "Statement": statements})
 }

@@ -5,7 +5,7 @@
 
 use crate::builder::EnvironmentBuilder;
 use crate::model::{
-    transitions, CostCategory, Environment, HostedZone, IntelligentTiering, Statement, TeamPolicy,
+    transitions, Access, CostCategory, Environment, HostedZone, IntelligentTiering, TeamPolicy,
 };
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
@@ -76,15 +76,15 @@ pub fn staging() -> EnvironmentBuilder {
         })
         .sqs(|q| q.log_retention_days = 7)
         .iam(|i| {
-            // seed §7: `Action: *` on `*staging*`; without IAM write actions, which would let
-            // the team grant a staging role access to production.
+            // seed §7: `Action: *` on `*staging*`, a substring that also matches production's
+            // objects and any account's "staging": the team operates staging's own resources
+            // (exact ARNs, the model's) and deploys through its deploy role; without IAM write
+            // actions, which would let the team grant a staging role access to production.
             i.team_policies = vec![TeamPolicy {
                 team: "development".into(),
+                access: vec![Access::Operate, Access::Deploy],
                 denied_actions: strings(["iam:*", "organizations:*", "account:*"]),
-                statements: vec![Statement {
-                    actions: strings(["*"]),
-                    resources: strings(["arn:aws:*:*:*:*staging*"]),
-                }],
+                statements: Vec::new(),
             }];
         })
         .dns(|d| {
@@ -136,21 +136,21 @@ pub fn production() -> EnvironmentBuilder {
         })
         .sqs(|q| q.log_retention_days = 30)
         .iam(|i| {
+            // seed §7: `s3:GetObject` and `sqs:ReceiveMessage` on `*production*`, which
+            // includes production's Terraform state, and a receive hides a job (five looks move
+            // it to the DLQ): operations reads data and logs and watches the queues' attributes,
+            // read-only. `ec2:Describe*` and `cloudwatch:GetMetricStatistics` support no
+            // resource-level permissions, so `Observe` grants them on `*`.
             i.team_policies = vec![TeamPolicy {
                 team: "operations".into(),
-                denied_actions: Vec::new(),
-                statements: vec![
-                    Statement {
-                        actions: strings(["s3:GetObject", "sqs:ReceiveMessage"]),
-                        resources: strings(["arn:aws:*:*:*:*production*"]),
-                    },
-                    // seed §7 scopes these to `*production*` too, but they support no
-                    // resource-level permissions: scoped, IAM would always deny them.
-                    Statement {
-                        actions: strings(["ec2:Describe*", "cloudwatch:GetMetricStatistics"]),
-                        resources: strings(["*"]),
-                    },
+                access: vec![
+                    Access::ReadData,
+                    Access::ReadLogs,
+                    Access::WatchQueues,
+                    Access::Observe,
                 ],
+                denied_actions: Vec::new(),
+                statements: Vec::new(),
             }];
         })
         .dns(|d| {

@@ -2,6 +2,7 @@
 //! backend setup writes it; the live checks (`test-s3`, `test-sqs`) compare against it.
 
 use crate::model::{Environment, IntelligentTiering, StorageClass, Transition};
+use crate::pattern::glob_match;
 use serde_json::{json, Value};
 use std::fmt;
 
@@ -61,9 +62,10 @@ impl<C: fmt::Display> Lifecycle<C> {
     }
 }
 
-/// What a bucket of the environment must look like.
+/// What a bucket of the environment must look like. The expected bucket holds
+/// [`StorageClass`]es; one described from a draft (`Bucket<String>`) the names written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Bucket {
+pub struct Bucket<C = StorageClass> {
     /// `state`, `data` or `logs`.
     pub purpose: &'static str,
     pub name: String,
@@ -85,29 +87,57 @@ pub struct Bucket {
     pub flow_log_delivery: bool,
     /// The account whose CloudTrail may deliver (the environment's).
     pub account_id: String,
-    pub lifecycle: Lifecycle,
+    /// Principals that alone may write or delete deployment records ([`RECORDS_PREFIX`]); empty:
+    /// no such restriction (every bucket but the state bucket).
+    pub record_writers: Vec<String>,
+    pub lifecycle: Lifecycle<C>,
     pub intelligent_tiering: Option<IntelligentTiering>,
     /// Bucket that receives this bucket's server access logs.
     pub logging_target: Option<String>,
     pub tags: Vec<(String, String)>,
 }
 
-impl Bucket {
-    /// The bucket as an emulator that ignores policy conditions must get it: without the
-    /// TLS-only deny, which it would apply to every request (Terraform's state writes included).
+impl<C: Clone> Bucket<C> {
+    /// The bucket as an emulator that ignores policy principals and conditions must get it:
+    /// without the TLS-only deny and the deployment-records deny, which it would apply to every
+    /// request (Terraform's state writes and the deploy's own records included).
     pub fn on_emulator(&self) -> Self {
         Bucket {
             tls_only: false,
+            record_writers: Vec::new(),
             ..self.clone()
         }
     }
+}
+
+/// Key prefix of the deployment records in the state bucket.
+pub const RECORDS_PREFIX: &str = "deployments/";
+
+/// Statement id of the deny that keeps everyone but the deployers from writing records.
+pub const RECORDS_SID: &str = "DeploymentRecordsByDeployersOnly";
+
+/// The role a caller acts as when it is an assumed-role session
+/// (`arn:aws:sts::<account>:assumed-role/<role>/<session>` → `arn:aws:iam::<account>:role/<role>`).
+fn session_role(caller: &str) -> Option<String> {
+    let (account, resource) = caller.strip_prefix("arn:aws:sts::")?.split_once(':')?;
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    Some(format!("arn:aws:iam::{account}:role/{role}"))
+}
+
+/// Whether `caller` (an ARN as STS `GetCallerIdentity` reports it) is one of `env`'s deployers:
+/// the principal itself, or a session of a deployer role.
+pub fn is_deployer<T, C>(env: &Environment<T, C>, caller: &str) -> bool {
+    let role = session_role(caller);
+    env.deployers()
+        .iter()
+        .any(|d| glob_match(caller, d) || role.as_deref().is_some_and(|r| glob_match(r, d)))
 }
 
 /// Id of the lifecycle rule and of the intelligent-tiering configuration this tool writes.
 pub const RULE_ID: &str = "mht-managed";
 
 /// Every bucket the environment defines: the Terraform state bucket, data and access logs.
-pub fn buckets(env: &Environment) -> Vec<Bucket> {
+pub fn buckets<T, C: Clone>(env: &Environment<T, C>) -> Vec<Bucket<C>> {
     let d = &env.s3.data;
     let base = |purpose, name: &str| Bucket {
         purpose,
@@ -123,6 +153,7 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
         alb_log_delivery: false,
         flow_log_delivery: false,
         account_id: env.account_id.clone(),
+        record_writers: Vec::new(),
         lifecycle: Lifecycle {
             abort_incomplete_multipart_days: Some(env.s3.abort_incomplete_multipart_days),
             ..Lifecycle::default()
@@ -137,6 +168,7 @@ pub fn buckets(env: &Environment) -> Vec<Bucket> {
                 noncurrent_expiration_days: Some(env.backend.state_retention_days),
                 ..base("state", "").lifecycle
             },
+            record_writers: env.deployers(),
             ..base("state", &env.names.state_bucket)
         },
         Bucket {
@@ -231,9 +263,10 @@ pub fn access_log_prefix(source_bucket: &str) -> String {
 /// and log buckets (`render`), `setup-backend` writes it to the state bucket, and the live checks
 /// compare against it. A TLS-only bucket denies every request not made over TLS; a log bucket
 /// lets S3 server access logging (of its source buckets, in this account), the environment's
-/// CloudTrail, its load balancer's access logs and its VPC flow logs deliver. A bucket with
-/// none of these has no statement.
-pub fn bucket_policy(spec: &Bucket) -> Value {
+/// CloudTrail, its load balancer's access logs and its VPC flow logs deliver; the state bucket
+/// denies writing and deleting deployment records to every principal but the deployers. A
+/// bucket with none of these has no statement.
+pub fn bucket_policy<C>(spec: &Bucket<C>) -> Value {
     let arn = format!("arn:aws:s3:::{}", spec.name);
     let mut statements = Vec::new();
     if spec.tls_only {
@@ -245,6 +278,16 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
             "Action": "s3:*",
             "Resource": [arn, format!("{arn}/*")],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }));
+    }
+    if !spec.record_writers.is_empty() {
+        statements.push(json!({
+            "Sid": RECORDS_SID,
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": RECORD_WRITES,
+            "Resource": records_arn(&spec.name),
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": spec.record_writers}},
         }));
     }
     for (i, source) in spec.log_sources.iter().enumerate() {
@@ -267,7 +310,7 @@ pub fn bucket_policy(spec: &Bucket) -> Value {
 
 /// The grants of the AWS log sources that write under `AWSLogs/<account>/`: CloudTrail, the
 /// load balancer's access logs and VPC flow logs.
-fn delivery_statements(spec: &Bucket, arn: &str) -> Vec<Value> {
+fn delivery_statements<C>(spec: &Bucket<C>, arn: &str) -> Vec<Value> {
     let account = &spec.account_id;
     let mut statements = Vec::new();
     if spec.cloudtrail_delivery {
@@ -328,23 +371,46 @@ fn delivery_statements(spec: &Bucket, arn: &str) -> Vec<Value> {
     statements
 }
 
-/// `ours` merged into `existing` by statement id: each of our statements replaces the one with
-/// its `Sid`, every other statement of `existing` (another tool's, a person's) stays where it
-/// was, and ours follow. Without an existing policy, `ours` as it is.
-pub fn merge_policy(existing: Option<&Value>, ours: &Value) -> Value {
-    let Some(existing) = existing else {
-        return ours.clone();
-    };
-    let ours_list = statements(ours);
-    let sid = |s: &Value| s["Sid"].as_str().map(str::to_string);
-    let our_sids: Vec<String> = ours_list.iter().filter_map(sid).collect();
-    let mut merged: Vec<Value> = statements(existing)
+/// The actions the records deny covers.
+const RECORD_WRITES: [&str; 3] = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"];
+
+/// The ARN pattern of every deployment record in `bucket`.
+pub fn records_arn(bucket: &str) -> String {
+    format!("arn:aws:s3:::{bucket}/{RECORDS_PREFIX}*")
+}
+
+/// Whether a bucket policy denies writing records in `bucket` to every principal but `writers`.
+pub fn limits_record_writers(policy: &Value, bucket: &str, writers: &[String]) -> bool {
+    let mut want: Vec<&String> = writers.iter().collect();
+    want.sort();
+    statements(policy).iter().any(|s| {
+        let mut allowed = as_list(&s["Condition"]["ArnNotLike"]["aws:PrincipalArn"]);
+        allowed.sort();
+        let actions = as_list(&s["Action"]);
+        s["Effect"] == "Deny"
+            && as_list(&s["Principal"]["AWS"]).iter().any(|p| p == "*")
+            && RECORD_WRITES.iter().all(|a| actions.iter().any(|x| x == a))
+            && as_list(&s["Resource"]) == [records_arn(bucket)]
+            && allowed.iter().collect::<Vec<_>>() == want
+    })
+}
+
+/// `expected` merged into the live policy `live`: the live statements stay, except those with a
+/// statement id `expected` uses and those equal to one of its statements, which `expected`'s
+/// replace; the live document's other keys (`Id`) stay. Nobody else's grant is lost when the
+/// tool writes its own.
+pub fn merge_policy(live: Option<&Value>, expected: &Value) -> Value {
+    let ours = statements(expected);
+    let sids: Vec<&Value> = ours.iter().filter_map(|s| s.get("Sid")).collect();
+    let mut merged: Vec<Value> = live
+        .map(statements)
+        .unwrap_or_default()
         .into_iter()
-        .filter(|s| sid(s).is_none_or(|id| !our_sids.contains(&id)))
+        .filter(|s| !ours.contains(s) && s.get("Sid").is_none_or(|sid| !sids.contains(&sid)))
         .collect();
-    merged.extend(ours_list);
-    let mut doc = existing.clone();
-    doc["Version"] = ours["Version"].clone();
+    merged.extend(ours);
+    let mut doc = live.cloned().unwrap_or_else(|| json!({}));
+    doc["Version"] = expected["Version"].clone();
     doc["Statement"] = Value::Array(merged);
     doc
 }
@@ -609,5 +675,70 @@ mod tests {
             queues(&staging).alarms[0].actions[0],
             "arn:aws:sns:us-west-2:123456789012:staging-alerts"
         );
+    }
+
+    #[test]
+    fn records_are_written_by_deployers_only() {
+        let env = crate::environments::staging().build().unwrap();
+        let deploy = "arn:aws:iam::123456789012:role/mht-api-staging-deploy";
+        assert_eq!(env.deployers(), [deploy]);
+        assert!(is_deployer(&env, deploy));
+        assert!(is_deployer(
+            &env,
+            "arn:aws:sts::123456789012:assumed-role/mht-api-staging-deploy/ci-run-7"
+        ));
+        for stranger in [
+            "arn:aws:iam::123456789012:user/dev-one",
+            "arn:aws:sts::123456789012:assumed-role/mht-api-production-deploy/ci",
+            "arn:aws:sts::999999999999:assumed-role/mht-api-staging-deploy/ci",
+            "",
+        ] {
+            assert!(!is_deployer(&env, stranger), "{stranger}");
+        }
+        let state = buckets(&env).remove(0);
+        let policy = bucket_policy(&state);
+        assert!(limits_record_writers(
+            &policy,
+            &state.name,
+            &state.record_writers
+        ));
+        assert!(!limits_record_writers(
+            &policy,
+            &state.name,
+            &["arn:aws:iam::1:user/x".into()]
+        ));
+        assert!(!limits_record_writers(
+            &policy,
+            "other",
+            &state.record_writers
+        ));
+        assert!(policy.to_string().contains(RECORDS_SID));
+        // Only the state bucket restricts record writers; the emulator gets no such deny.
+        assert!(buckets(&env)[1..]
+            .iter()
+            .all(|b| b.record_writers.is_empty()));
+        let emulated = bucket_policy(&state.on_emulator());
+        assert!(!limits_record_writers(
+            &emulated,
+            &state.name,
+            &state.record_writers
+        ));
+    }
+
+    #[test]
+    fn our_statements_are_merged_into_the_live_policy() {
+        let env = crate::environments::staging().build().unwrap();
+        let ours = bucket_policy(&buckets(&env).remove(0));
+        let theirs = json!({"Sid": "AuditorsRead", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/audit"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::mht-terraform-state-staging/*"});
+        let mut stale = ours["Statement"][1].clone();
+        stale["Condition"] =
+            json!({"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::1:user/old"]}});
+        let live = json!({"Version": "2012-10-17", "Statement": [theirs.clone(), stale, ours["Statement"][0].clone()]});
+        let merged = merge_policy(Some(&live), &ours);
+        let list = merged["Statement"].as_array().unwrap();
+        assert_eq!(list.len(), 3, "{merged}");
+        assert_eq!(list[0], theirs);
+        assert_eq!(list[1..], ours["Statement"].as_array().unwrap()[..]);
+        assert_eq!(merge_policy(None, &ours)["Statement"], ours["Statement"]);
     }
 }

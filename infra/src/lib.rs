@@ -3,13 +3,15 @@
 //! Layers, each importing only from the ones above it in this list:
 //!
 //! - `model`: plain data (sections, [`model::Names`], [`model::NameKind`], the catalogs of
-//!   instance types and storage classes);
+//!   instance types and storage classes); `pattern`: IAM wildcards (`*`, `?`) for names and
+//!   ARNs;
 //! - `documents` (IAM policy documents), `expect` (the live state AWS must have, bucket
 //!   policies included) and `settings` (every setting flattened for display and comparison);
 //! - `rules`: what AWS and Terraform enforce, one file per area;
 //! - `builder`: the DSL, whose [`EnvironmentBuilder::build`] runs the rules and looks up the
 //!   catalog names;
-//! - `environments` (THE definitions), `checks` (isolation and parity), `promotion` (the
+//! - `environments` (THE definitions), `checks` (isolation and parity) with `reach` (the
+//!   isolation proof over every policy document), `promotion` (the
 //!   promotion order), `cost` (the monthly estimate from the `prices` sheet, and the budget
 //!   check) and `render` (the Terraform roots).
 //!
@@ -22,8 +24,10 @@ pub mod documents;
 pub mod environments;
 pub mod expect;
 pub mod model;
+pub mod pattern;
 pub mod prices;
 pub mod promotion;
+pub mod reach;
 pub mod render;
 pub mod rules;
 pub mod settings;

@@ -186,20 +186,83 @@ impl Role {
     }
 }
 
-/// One statement of a team access policy.
+/// What a team may do in an environment. The model turns each into exact statements over the
+/// environment's own resource ARNs ([`crate::documents`]); a team declares what it does, never
+/// an ARN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Everything the services of the stack offer on the environment's own resources (buckets
+    /// and their objects, queues, table, log groups, topic, alarms, dashboard, trail; EC2, load
+    /// balancing and Auto Scaling through the `Environment` tag), never its Terraform state.
+    Operate,
+    /// Assume the environment's deploy role (its deployers), which plans, applies and records.
+    Deploy,
+    /// Read the data bucket's objects and list it.
+    ReadData,
+    /// Read the log groups and the access-log bucket.
+    ReadLogs,
+    /// Watch the job queue and its dead-letter queue: attributes (depth, age) and lists; never a
+    /// receive, which would hide a job.
+    WatchQueues,
+    /// Receive from the dead-letter queue (each look hides the message for the visibility
+    /// timeout); never from the live queue.
+    ReadDeadLetters,
+    /// Describe EC2 and read metrics and alarms: actions that support no resource-level
+    /// permissions, so they are granted on `*`.
+    Observe,
+}
+
+impl Access {
+    pub const ALL: [Access; 7] = [
+        Access::Operate,
+        Access::Deploy,
+        Access::ReadData,
+        Access::ReadLogs,
+        Access::WatchQueues,
+        Access::ReadDeadLetters,
+        Access::Observe,
+    ];
+
+    /// The name the statement ids and `show` use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Access::Operate => "Operate",
+            Access::Deploy => "Deploy",
+            Access::ReadData => "ReadData",
+            Access::ReadLogs => "ReadLogs",
+            Access::WatchQueues => "WatchQueues",
+            Access::ReadDeadLetters => "ReadDeadLetters",
+            Access::Observe => "Observe",
+        }
+    }
+}
+
+/// A statement written out by hand: actions on resource ARN patterns. Prefer [`Access`]; the
+/// isolation proof checks these like every other statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
     pub actions: Vec<String>,
     pub resources: Vec<String>,
 }
 
-/// An IAM policy granting a team access to this environment (seed §7).
+/// An IAM policy granting a team access to this environment (seed §7), attached to the team's
+/// IAM group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TeamPolicy {
     pub team: String,
-    /// Actions never granted, whatever `statements` allow (an explicit `Deny`).
+    /// What the team does here; the model computes the statements.
+    pub access: Vec<Access>,
+    /// Actions never granted, whatever else allows them (an explicit `Deny`).
     pub denied_actions: Vec<String>,
+    /// Further statements written out by hand.
     pub statements: Vec<Statement>,
+}
+
+impl TeamPolicy {
+    /// Whether the team may deploy the environment (and so reach its Terraform state).
+    pub fn deploys(&self) -> bool {
+        self.access.contains(&Access::Deploy)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -480,6 +543,7 @@ pub enum NameKind {
     Table,
     Role,
     Policy,
+    Group,
     InstanceProfile,
     LoadBalancer,
     TargetGroup,
@@ -516,6 +580,10 @@ pub struct Names {
     pub table: String,
     pub roles: Vec<(Role, String)>,
     pub team_policies: Vec<String>,
+    /// The IAM group of each team policy, which the policy is attached to.
+    pub team_groups: Vec<String>,
+    /// The role that deploys the environment, the default deployer.
+    pub deploy_role: String,
     pub alerts_topic: String,
     pub alarms: Vec<String>,
     pub app_log_group: String,
@@ -570,6 +638,12 @@ impl Names {
                 .iter()
                 .map(|t| format!("{p}-{}-access", t.team))
                 .collect(),
+            team_groups: iam
+                .team_policies
+                .iter()
+                .map(|t| format!("{p}-{}", t.team))
+                .collect(),
+            deploy_role: format!("{p}-deploy"),
             // seed §2: alarm actions point at `<env>-alerts`.
             alerts_topic: format!("{env}-alerts"),
             alarms: ["dlq-depth", "oldest-message-age"]
@@ -659,6 +733,10 @@ impl Names {
         for (i, n) in self.team_policies.iter().enumerate() {
             out.push((K::Policy, format!("names.team_policies[{i}]"), n));
         }
+        for (i, n) in self.team_groups.iter().enumerate() {
+            out.push((K::Group, format!("names.team_groups[{i}]"), n));
+        }
+        out.push((K::Role, "names.deploy_role".into(), &self.deploy_role));
         for (i, n) in self.alarms.iter().enumerate() {
             out.push((K::Alarm, format!("names.alarms[{i}]"), n));
         }
@@ -690,6 +768,9 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub protected: bool,
     /// The environment whose successful deployments gate this one's (the promotion order).
     pub promoted_from: Option<String>,
+    /// Principal ARNs that deploy the environment and alone write its deployment records;
+    /// empty: its deploy role ([`Environment::deployers`]).
+    pub deployers: Vec<String>,
     pub tags: Vec<(String, String)>,
     pub network: Network,
     pub compute: Compute<T>,
@@ -712,12 +793,51 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
 pub type Draft = Environment<String, String>;
 
 impl<T, C> Environment<T, C> {
+    /// The ARN under which IAM sees one of this environment's named resources.
+    pub fn arn(&self, kind: NameKind, name: &str) -> String {
+        let (r, a) = (&self.region, &self.account_id);
+        match kind {
+            NameKind::Bucket => format!("arn:aws:s3:::{name}"),
+            NameKind::Queue => format!("arn:aws:sqs:{r}:{a}:{name}"),
+            NameKind::Table => format!("arn:aws:dynamodb:{r}:{a}:table/{name}"),
+            NameKind::Role => format!("arn:aws:iam::{a}:role/{name}"),
+            NameKind::Policy => format!("arn:aws:iam::{a}:policy/{name}"),
+            NameKind::Group => format!("arn:aws:iam::{a}:group/{name}"),
+            NameKind::InstanceProfile => format!("arn:aws:iam::{a}:instance-profile/{name}"),
+            NameKind::LoadBalancer => {
+                format!("arn:aws:elasticloadbalancing:{r}:{a}:loadbalancer/app/{name}")
+            }
+            NameKind::TargetGroup => {
+                format!("arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/{name}")
+            }
+            NameKind::SecurityGroup => format!("arn:aws:ec2:{r}:{a}:security-group/{name}"),
+            NameKind::LaunchTemplate => format!("arn:aws:ec2:{r}:{a}:launch-template/{name}"),
+            NameKind::AutoScalingGroup => format!(
+                "arn:aws:autoscaling:{r}:{a}:autoScalingGroup:*:autoScalingGroupName/{name}"
+            ),
+            NameKind::Topic => format!("arn:aws:sns:{r}:{a}:{name}"),
+            NameKind::LogGroup => format!("arn:aws:logs:{r}:{a}:log-group:{name}"),
+            NameKind::Dashboard => format!("arn:aws:cloudwatch::{a}:dashboard/{name}"),
+            NameKind::Alarm => format!("arn:aws:cloudwatch:{r}:{a}:alarm:{name}"),
+            NameKind::Trail => format!("arn:aws:cloudtrail:{r}:{a}:trail/{name}"),
+            NameKind::Budget => format!("arn:aws:budgets::{a}:budget/{name}"),
+            NameKind::Tag => format!("arn:aws:ec2:{r}:{a}:{name}"),
+        }
+    }
+
+    /// The principals that deploy this environment: the declared ones, else the role it assumes,
+    /// else its deploy role.
+    pub fn deployers(&self) -> Vec<String> {
+        if !self.deployers.is_empty() {
+            return self.deployers.clone();
+        }
+        let role = self.role_arn();
+        vec![role.unwrap_or_else(|| self.arn(NameKind::Role, &self.names.deploy_role))]
+    }
+
     /// The ARN of this environment's alerts topic.
     pub fn alerts_topic_arn(&self) -> String {
-        format!(
-            "arn:aws:sns:{}:{}:{}",
-            self.region, self.account_id, self.names.alerts_topic
-        )
+        self.arn(NameKind::Topic, &self.names.alerts_topic)
     }
 
     /// The ARN of the role to assume: as declared, or the declared name as a role of the

@@ -2,7 +2,7 @@
 //! (`README.md`) under `infra/environments/<env>/`. Output is deterministic: JSON object keys
 //! are sorted, lists keep the model's order.
 
-use crate::documents::team_policy_document;
+use crate::documents::{role_policy_document, team_policy_document};
 use crate::expect;
 use crate::model::{Environment, Role, LOCKFILE_TERRAFORM};
 use serde_json::{json, Map, Value};
@@ -161,23 +161,37 @@ fn compute(env: &Environment) -> Value {
 fn iam(env: &Environment) -> Value {
     let n = &env.names;
     let role = |r: Role| n.role(r).map(str::to_string);
-    let policies: Map<String, Value> = env
+    let role_policies: Map<String, Value> = n
+        .roles
+        .iter()
+        .map(|(r, _)| {
+            (
+                r.slug().to_string(),
+                json!(role_policy_document(env, *r).to_string()),
+            )
+        })
+        .collect();
+    let teams: Map<String, Value> = env
         .iam
         .team_policies
         .iter()
-        .zip(&n.team_policies)
-        .map(|(p, name)| (name.clone(), json!(team_policy_document(p).to_string())))
+        .zip(n.team_policies.iter().zip(&n.team_groups))
+        .map(|(p, (policy, group))| {
+            let team = json!({
+                "policy_name": policy,
+                "policy": team_policy_document(env, p).to_string(),
+                "group_name": group,
+            });
+            (p.team.clone(), team)
+        })
         .collect();
     json!({
         "api_service_role_name": role(Role::ApiService),
         "worker_service_role_name": role(Role::WorkerService),
         "s3_access_role_name": role(Role::S3Access),
         "instance_profile_name": n.instance_profile,
-        "data_bucket_arn": "${module.s3.data_bucket_arn}",
-        "queue_arn": "${module.sqs.queue_arn}",
-        "dead_letter_queue_arn": "${module.sqs.dead_letter_queue_arn}",
-        "table_arn": "${module.dynamodb.table_arn}",
-        "team_policies": policies,
+        "role_policies": role_policies,
+        "teams": teams,
     })
 }
 

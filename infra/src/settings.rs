@@ -227,9 +227,14 @@ fn iam<T, C>(out: &mut Out, env: &Environment<T, C>) {
     out.add("iam.roles", roles.join(", "), Class::Feature);
     for (i, p) in env.iam.team_policies.iter().enumerate() {
         let statements = p
-            .statements
+            .access
             .iter()
-            .map(|s| format!("allow {} on {}", s.actions.join(" "), s.resources.join(" ")))
+            .map(|a| a.label().to_string())
+            .chain(
+                p.statements
+                    .iter()
+                    .map(|s| format!("allow {} on {}", s.actions.join(" "), s.resources.join(" "))),
+            )
             .chain(
                 (!p.denied_actions.is_empty())
                     .then(|| format!("deny {}", p.denied_actions.join(" "))),
@@ -242,6 +247,7 @@ fn iam<T, C>(out: &mut Out, env: &Environment<T, C>) {
             Class::Dimension,
         );
     }
+    out.add("deployers", env.deployers().join(", "), Class::Own);
 }
 
 fn dns_and_monitoring<T, C>(out: &mut Out, env: &Environment<T, C>) {

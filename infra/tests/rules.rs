@@ -2,7 +2,7 @@
 //! must be reported with the rule, the path of the bad value, and a fix.
 
 use infra::environments::{baseline, production, staging};
-use infra::model::{transitions, NameKind, Statement, TeamPolicy};
+use infra::model::{transitions, Access, NameKind, Statement, TeamPolicy};
 use infra::rules;
 use infra::{validate, EnvironmentBuilder, Violation};
 use std::collections::BTreeSet;
@@ -306,7 +306,12 @@ fn cases() -> Vec<Case> {
             "staging.iam.team_policies[0].actions",
             Box::new(|| {
                 staging_with(|b| {
-                    b.iam(|i| i.team_policies[0].statements[0].actions = strings(&["GetObject"]))
+                    b.iam(|i| {
+                        i.team_policies[0].statements.push(Statement {
+                            actions: strings(&["GetObject"]),
+                            resources: strings(&["arn:aws:s3:::mht-api-staging-data/*"]),
+                        })
+                    })
                 })
             }),
         ),
@@ -316,8 +321,10 @@ fn cases() -> Vec<Case> {
             Box::new(|| {
                 staging_with(|b| {
                     b.iam(|i| {
-                        i.team_policies[0].statements[0].resources =
-                            strings(&["mht-api-staging-data"])
+                        i.team_policies[0].statements.push(Statement {
+                            actions: strings(&["s3:GetObject"]),
+                            resources: strings(&["mht-api-staging-data"]),
+                        })
                     })
                 })
             }),
@@ -329,9 +336,10 @@ fn cases() -> Vec<Case> {
             Box::new(|| {
                 production_with(|b| {
                     b.iam(|i| {
-                        i.team_policies[0].statements[0]
-                            .actions
-                            .push("ec2:Describe*".into())
+                        i.team_policies[0].statements.push(Statement {
+                            actions: strings(&["s3:GetObject", "ec2:Describe*"]),
+                            resources: strings(&["arn:aws:s3:::mht-api-production-data/*"]),
+                        })
                     })
                 })
             }),
@@ -340,7 +348,24 @@ fn cases() -> Vec<Case> {
         (
             "iam.escalation",
             "staging.iam.team_policies[0].statements[0].actions",
-            Box::new(|| staging_with(|b| b.iam(|i| i.team_policies[0].denied_actions.clear()))),
+            Box::new(|| {
+                staging_with(|b| {
+                    b.iam(|i| {
+                        i.team_policies[0].denied_actions.clear();
+                        i.team_policies[0].statements.push(Statement {
+                            actions: strings(&["*"]),
+                            resources: strings(&["arn:aws:s3:::mht-api-staging-data"]),
+                        });
+                    })
+                })
+            }),
+        ),
+        (
+            "iam.access",
+            "staging.iam.team_policies[0].access[2]",
+            Box::new(|| {
+                staging_with(|b| b.iam(|i| i.team_policies[0].access.push(Access::Operate)))
+            }),
         ),
         (
             "iam.policy-size",
@@ -525,14 +550,32 @@ fn cases() -> Vec<Case> {
                 })
             }),
         ),
+        // Statement 8 of development's document: after Operate's six and Deploy's one.
         (
-            "isolation.team-policy",
-            "staging.iam.team_policies[0].statements[0].resources",
+            "isolation.policy",
+            "staging.iam.team_policies[0].Statement[7]",
             Box::new(|| {
                 staging_with(|b| {
                     b.iam(|i| {
-                        i.team_policies[0].statements[0].resources =
-                            strings(&["arn:aws:s3:::mht-api-*"])
+                        i.team_policies[0].statements.push(Statement {
+                            actions: strings(&["s3:GetObject"]),
+                            resources: strings(&["arn:aws:s3:::mht-api-*"]),
+                        })
+                    })
+                })
+            }),
+        ),
+        // The seed's operations pattern reaches production's own Terraform state.
+        (
+            "isolation.state-access",
+            "production.iam.team_policies[0].Statement[7]",
+            Box::new(|| {
+                production_with(|b| {
+                    b.iam(|i| {
+                        i.team_policies[0].statements.push(Statement {
+                            actions: strings(&["s3:GetObject"]),
+                            resources: strings(&["arn:aws:*:*:*:*production*"]),
+                        })
                     })
                 })
             }),
@@ -705,6 +748,7 @@ fn names_follow_each_kinds_rule() {
         (Role, "role+=,.@-_", "role name"),
         (Role, "r", &"r".repeat(65)),
         (Policy, "p", "p/q"),
+        (Group, "mht-api-staging-development", "team one"),
         (InstanceProfile, "p", &"p".repeat(129)),
         (LoadBalancer, "mht-api-alb", "internal-alb"),
         (LoadBalancer, "a", "-alb"),
@@ -828,10 +872,12 @@ fn certificates_of_two_environments_may_not_validate_the_same_name() {
     );
 }
 
+/// The seed's own team policies (§7), as written: each is rejected with what it reaches.
 #[test]
 fn seed_team_policies_as_written_are_rejected() {
     let seed_staging = TeamPolicy {
         team: "development".into(),
+        access: Vec::new(),
         denied_actions: Vec::new(),
         statements: vec![Statement {
             actions: strings(&["*"]),
@@ -840,6 +886,59 @@ fn seed_team_policies_as_written_are_rejected() {
     };
     let found = staging_with(|b| b.iam(|i| i.team_policies = vec![seed_staging]));
     assert!(found.iter().any(|v| v.rule == rules::IAM_ESCALATION));
+    let reach = found
+        .iter()
+        .find(|v| v.rule == rules::ISOLATION_POLICY)
+        .unwrap_or_else(|| panic!("no isolation violation in {found:?}"));
+    assert_eq!(
+        reach.location(),
+        "staging.iam.team_policies[0].Statement[0]"
+    );
+    assert_eq!(reach.value, "arn:aws:*:*:*:*staging*");
+    assert!(
+        reach.problem.contains(
+            "`production`'s `arn:aws:s3:::mht-api-production-data/reports/staging-summary.csv`"
+        ),
+        "{reach}"
+    );
+    assert!(
+        reach.problem.contains("mht-api-staging-development-access"),
+        "{reach}"
+    );
+    assert!(
+        reach.fix.contains("arn:aws:s3:::mht-api-staging-data"),
+        "{reach}"
+    );
+
+    let seed_production = TeamPolicy {
+        team: "operations".into(),
+        access: vec![Access::Observe],
+        denied_actions: Vec::new(),
+        statements: vec![Statement {
+            actions: strings(&["s3:GetObject", "sqs:ReceiveMessage"]),
+            resources: strings(&["arn:aws:*:*:*:*production*"]),
+        }],
+    };
+    let found = production_with(|b| b.iam(|i| i.team_policies = vec![seed_production]));
+    let state = found
+        .iter()
+        .find(|v| v.rule == rules::ISOLATION_STATE_ACCESS)
+        .unwrap_or_else(|| panic!("no state violation in {found:?}"));
+    assert_eq!(
+        state.location(),
+        "production.iam.team_policies[0].Statement[1]"
+    );
+    assert!(
+        state.problem.contains(
+            "`arn:aws:s3:::mht-terraform-state-production/infrastructure/terraform.tfstate` (Terraform state)"
+        ),
+        "{state}"
+    );
+    assert!(state.fix.contains("Access::ReadData"), "{state}");
+    // `*production*` also matches staging's objects named after production.
+    assert!(found.iter().any(|v| v.rule == rules::ISOLATION_POLICY
+        && v.problem
+            .contains("arn:aws:s3:::mht-api-staging-data/reports/production-summary.csv")));
 }
 
 /// The role an environment assumes: a name or an ARN of its own account passes; a malformed

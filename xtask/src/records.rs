@@ -8,8 +8,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use infra::Environment;
 use serde::{Deserialize, Serialize};
 
-/// Key prefix of the records in the state bucket.
-pub const PREFIX: &str = "deployments/";
+/// Key prefix of the records in the state bucket (the model's: its bucket policy lets only the
+/// deployers write there).
+pub use infra::expect::RECORDS_PREFIX as PREFIX;
 
 /// What a run did to the environment; stored as `deploy` or `destroy`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

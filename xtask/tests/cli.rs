@@ -234,6 +234,7 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
             "cost.plan_estimate",
             "names.target_groups[0]",
             "names.team_policies[0]",
+            "names.team_groups[0]",
             "names.target_groups[1]",
         ]
     );

@@ -12,7 +12,7 @@ fn each_mistake_fails_validate_with_path_and_fix() {
     let copy = workspace_copy("mutant");
     let envs = "infra/src/environments.rs";
     let model = "infra/src/model.rs";
-    // (file, original text, mistake, expected location, expected fix)
+    // (file, original text, mistake, expected location, expected fix or what it reaches)
     let mistakes = [
         (
             envs,
@@ -62,6 +62,22 @@ fn each_mistake_fails_validate_with_path_and_fix() {
             "c.instance_count = 6;",
             "production.cost.budget_usd",
             "biggest items: EC2 instances, 6 × t3.medium $182.21",
+        ),
+        // The plan's development policy: `*staging*` reaches production's objects.
+        (
+            envs,
+            "statements: Vec::new(),",
+            "statements: vec![crate::model::Statement { actions: strings([\"*\"]), resources: strings([\"arn:aws:*:*:*:*staging*\"]) }],",
+            "staging.iam.team_policies[0].Statement[7]",
+            "reaches `production`'s `arn:aws:s3:::mht-api-production-data/reports/staging-summary.csv`",
+        ),
+        // The plan's operations policy: `*production*` reaches production's Terraform state.
+        (
+            envs,
+            "denied_actions: Vec::new(),\n                statements: Vec::new(),",
+            "denied_actions: Vec::new(),\n                statements: vec![crate::model::Statement { actions: strings([\"s3:GetObject\", \"sqs:ReceiveMessage\"]), resources: strings([\"arn:aws:*:*:*:*production*\"]) }],",
+            "production.iam.team_policies[0].Statement[7]",
+            "does not deploy `production` but reaches its `arn:aws:s3:::mht-terraform-state-production/infrastructure/terraform.tfstate` (Terraform state)",
         ),
         (
             envs,

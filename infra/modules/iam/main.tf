@@ -7,84 +7,6 @@ locals {
       "s3-access"      = var.s3_access_role_name
     } : key => name if name != null
   }
-
-  dynamodb_item_actions = [
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-  ]
-
-  # Least-privilege inline policy of each service role, scoped to the given ARNs.
-  role_policies = {
-    "api-service" = {
-      Version = "2012-10-17"
-      Statement = [
-        {
-          Sid      = "SendJobs"
-          Effect   = "Allow"
-          Action   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
-          Resource = var.queue_arn
-        },
-        {
-          Sid      = "DataObjects"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject", "s3:PutObject"]
-          Resource = "${var.data_bucket_arn}/*"
-        },
-        {
-          Sid      = "TableItems"
-          Effect   = "Allow"
-          Action   = local.dynamodb_item_actions
-          Resource = var.table_arn
-        },
-      ]
-    }
-    "worker-service" = {
-      Version = "2012-10-17"
-      Statement = [
-        {
-          Sid    = "ConsumeJobs"
-          Effect = "Allow"
-          Action = [
-            "sqs:ChangeMessageVisibility",
-            "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:GetQueueUrl",
-            "sqs:ReceiveMessage",
-          ]
-          Resource = [var.queue_arn, var.dead_letter_queue_arn]
-        },
-        {
-          Sid      = "TableItems"
-          Effect   = "Allow"
-          Action   = local.dynamodb_item_actions
-          Resource = var.table_arn
-        },
-      ]
-    }
-    "s3-access" = {
-      Version = "2012-10-17"
-      Statement = [
-        {
-          Sid      = "ListData"
-          Effect   = "Allow"
-          Action   = ["s3:ListBucket"]
-          Resource = var.data_bucket_arn
-        },
-        {
-          Sid      = "DataObjects"
-          Effect   = "Allow"
-          Action   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-          Resource = "${var.data_bucket_arn}/*"
-        },
-      ]
-    }
-  }
 }
 
 ################################################################################
@@ -119,7 +41,7 @@ resource "aws_iam_role_policy" "this" {
 
   name   = "${each.value}-policy"
   role   = aws_iam_role.this[each.key].id
-  policy = jsonencode(local.role_policies[each.key])
+  policy = var.role_policies[each.key]
 }
 
 ################################################################################
@@ -136,15 +58,28 @@ resource "aws_iam_instance_profile" "this" {
 }
 
 ################################################################################
-# Team access policies
+# Team access policies, each attached to its team's group
 ################################################################################
 
-resource "aws_iam_policy" "this" {
-  for_each = var.team_policies
+resource "aws_iam_policy" "team" {
+  for_each = var.teams
 
-  name        = each.key
-  description = "Team access policy ${each.key}"
-  policy      = each.value
+  name        = each.value.policy_name
+  description = "Access of team ${each.key}"
+  policy      = each.value.policy
 
-  tags = { Name = each.key }
+  tags = { Name = each.value.policy_name }
+}
+
+resource "aws_iam_group" "team" {
+  for_each = var.teams
+
+  name = each.value.group_name
+}
+
+resource "aws_iam_group_policy_attachment" "team" {
+  for_each = var.teams
+
+  group      = aws_iam_group.team[each.key].name
+  policy_arn = aws_iam_policy.team[each.key].arn
 }

@@ -21,27 +21,16 @@ variable "instance_profile_name" {
   type        = string
 }
 
-variable "data_bucket_arn" {
-  description = "Data bucket the roles may use"
-  type        = string
-}
-
-variable "queue_arn" {
-  description = "Job queue the roles may use"
-  type        = string
-}
-
-variable "dead_letter_queue_arn" {
-  description = "Dead-letter queue the worker may use"
-  type        = string
-}
-
-variable "table_arn" {
-  description = "Application table the roles may use"
-  type        = string
-}
-
-variable "team_policies" {
-  description = "Team access policies: policy name to JSON policy document"
+variable "role_policies" {
+  description = "Inline policy of each service role: role key (api-service, worker-service, s3-access) to JSON policy document"
   type        = map(string)
+}
+
+variable "teams" {
+  description = "Teams by name: the name and JSON document of the team's access policy, and the name of the IAM group it is attached to"
+  type = map(object({
+    policy_name = string
+    policy      = string
+    group_name  = string
+  }))
 }

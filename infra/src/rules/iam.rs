@@ -1,23 +1,12 @@
 //! Service roles and team access policies.
 
 use super::{
-    all_chars, Sink, IAM_ACTION, IAM_ESCALATION, IAM_POLICY_SIZE, IAM_RESOURCE, IAM_RESOURCE_LEVEL,
-    IAM_ROLES,
+    all_chars, Sink, IAM_ACCESS, IAM_ACTION, IAM_ESCALATION, IAM_POLICY_SIZE, IAM_RESOURCE,
+    IAM_RESOURCE_LEVEL, IAM_ROLES,
 };
-use crate::documents::team_policy_document;
-use crate::model::{Draft, Statement, TeamPolicy};
-
-/// Actions that support no resource-level permissions (prefix match on the action pattern).
-const UNSCOPED_ACTIONS: [&str; 8] = [
-    "ec2:describe",
-    "cloudwatch:getmetricstatistics",
-    "cloudwatch:getmetricdata",
-    "cloudwatch:listmetrics",
-    "cloudwatch:describealarms",
-    "s3:listallmybuckets",
-    "sqs:listqueues",
-    "sts:getcalleridentity",
-];
+use crate::documents::{is_unscoped, team_policy_document};
+use crate::model::{Access, Draft, Statement, TeamPolicy};
+use crate::pattern::glob_match;
 
 /// IAM actions that let a principal widen its own or a role's permissions.
 const ESCALATION_ACTIONS: [&str; 7] = [
@@ -44,11 +33,31 @@ pub(super) fn check_iam(s: &mut Sink, env: &Draft) {
         }
     }
     for (p, policy) in env.iam.team_policies.iter().enumerate() {
-        check_team_policy(s, &format!("iam.team_policies[{p}]"), policy);
+        check_team_policy(s, env, &format!("iam.team_policies[{p}]"), policy);
     }
 }
 
-fn check_team_policy(s: &mut Sink, base: &str, policy: &TeamPolicy) {
+fn check_team_policy(s: &mut Sink, env: &Draft, base: &str, policy: &TeamPolicy) {
+    for (i, a) in policy.access.iter().enumerate() {
+        if policy.access[..i].contains(a) {
+            s.add(
+                IAM_ACCESS,
+                format!("{base}.access[{i}]"),
+                a.label(),
+                "access is listed twice",
+                "list each access once",
+            );
+        }
+    }
+    if policy.deploys() && !env.deployers().iter().any(|d| d.contains(":role/")) {
+        s.add(
+            IAM_ACCESS,
+            format!("{base}.access"),
+            Access::Deploy.label(),
+            "the environment has no deployer role to assume",
+            "declare a deploy role among `deployers`, or drop `Access::Deploy`",
+        );
+    }
     let all_actions = policy
         .denied_actions
         .iter()
@@ -67,7 +76,7 @@ fn check_team_policy(s: &mut Sink, base: &str, policy: &TeamPolicy) {
     for (i, st) in policy.statements.iter().enumerate() {
         check_statement(s, &format!("{base}.statements[{i}]"), policy, st);
     }
-    let size = team_policy_document(policy).to_string().len();
+    let size = team_policy_document(env, policy).to_string().len();
     if size > 6144 {
         s.add(
             IAM_POLICY_SIZE,
@@ -113,7 +122,7 @@ fn check_statement(s: &mut Sink, path: &str, policy: &TeamPolicy, st: &Statement
     let scoped = !st.resources.iter().any(|r| r == "*");
     for action in &st.actions {
         let a = action.to_ascii_lowercase();
-        if scoped && UNSCOPED_ACTIONS.iter().any(|u| a.starts_with(u)) {
+        if scoped && is_unscoped(&a) {
             s.add(
                 IAM_RESOURCE_LEVEL,
                 format!("{path}.actions"),
@@ -135,27 +144,4 @@ fn check_statement(s: &mut Sink, path: &str, policy: &TeamPolicy, st: &Statement
             );
         }
     }
-}
-
-/// IAM-style wildcard match (`*` any run, `?` one char) of `pattern` against `text`.
-pub fn glob_match(text: &str, pattern: &str) -> bool {
-    let (t, p) = (text.as_bytes(), pattern.as_bytes());
-    let (mut ti, mut pi, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            ti += 1;
-            pi += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(sp) = star {
-            pi = sp + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == b'*')
 }

@@ -22,9 +22,9 @@ mod role;
 mod s3;
 mod sqs;
 
+pub use crate::pattern::glob_match;
 pub use backend::BACKEND_ARGUMENTS;
 pub use dns::{certificate_covers, dns_name_problem};
-pub use iam::glob_match;
 pub use names::bucket_name_problem;
 pub use network::Cidr;
 
@@ -59,6 +59,7 @@ rules! {
     NAME_TABLE = "name.dynamodb-table", "DynamoDB Developer Guide, Naming rules: 3-255 chars, `a-z A-Z 0-9 _ - .`";
     NAME_ROLE = "name.iam-role", "IAM User Guide, IAM quotas: role names 1-64 chars of `\\w+=,.@-`";
     NAME_POLICY = "name.iam-policy", "IAM User Guide, IAM quotas: policy names 1-128 chars of `\\w+=,.@-`";
+    NAME_GROUP = "name.iam-group", "IAM User Guide, IAM quotas: group names 1-128 chars of `\\w+=,.@-`";
     NAME_INSTANCE_PROFILE = "name.iam-instance-profile", "IAM API Reference, CreateInstanceProfile: 1-128 chars of `\\w+=,.@-`";
     NAME_LOAD_BALANCER = "name.load-balancer", "ELBv2 API Reference, CreateLoadBalancer Name: 1-32 alphanumerics or `-`, not starting or ending with `-`, not `internal-`";
     NAME_TARGET_GROUP = "name.target-group", "ELBv2 API Reference, CreateTargetGroup Name: 1-32 alphanumerics or `-`, not starting or ending with `-`";
@@ -99,6 +100,7 @@ rules! {
     SQS_ALARM_AGE = "sqs.alarm-age", "CloudWatch: ApproximateAgeOfOldestMessage alarm threshold must be below the queue's retention to ever fire";
     DYNAMODB_KEY = "dynamodb.hash-key", "DynamoDB Developer Guide, Naming rules: attribute names 1-255 chars";
     IAM_ROLES = "iam.roles", "this layout: each role appears once";
+    IAM_ACCESS = "iam.access", "this tool: each access of a team is listed once, and `Deploy` needs a deployer role to assume";
     IAM_ACTION = "iam.action", "IAM JSON policy reference, Action: `service:Action` with `*` wildcards, or `*`";
     IAM_RESOURCE = "iam.resource", "IAM JSON policy reference, Resource: `*` or an ARN `arn:partition:service:region:account:resource`";
     IAM_RESOURCE_LEVEL = "iam.resource-level", "Service Authorization Reference: these actions support no resource-level permissions; scoped to an ARN they never match";
@@ -123,7 +125,8 @@ rules! {
     ISOLATION_STATE = "isolation.state", "seed §3: each environment has its own state location";
     ISOLATION_DNS = "isolation.dns", "seed §4: each DNS name belongs to one environment";
     ISOLATION_ALARM = "isolation.alarm-topic", "seed §2: each environment alarms to its own topic";
-    ISOLATION_POLICY = "isolation.team-policy", "seed §7: a team policy of one environment must not match another environment's resources";
+    ISOLATION_POLICY = "isolation.policy", "seed §7: no statement (Allow or Deny) of any policy of one environment (team, service role, bucket) reaches an ARN another environment owns, objects, state, lock table and records included";
+    ISOLATION_STATE_ACCESS = "isolation.state-access", "IAM User Guide, Security best practices (least privilege): only an environment's deployers reach its Terraform state, lock table and deployment records; teams that do not deploy it and its service roles do not";
     ISOLATION_SHARED = "isolation.shared", "seed §1: the hosted zone is the one shared resource, and it is the same zone everywhere";
     TERRAFORM_VALIDATE = "terraform.validate", "Terraform: `terraform validate` accepts the root and the modules it calls";
     RENDER_FRESH = "render.fresh", "this tool: generated files match a fresh `cargo xtask render`";

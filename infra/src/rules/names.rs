@@ -2,9 +2,9 @@
 
 use super::{
     all_chars, Rule, Sink, NAME_ALARM, NAME_ASG, NAME_BUCKET, NAME_BUDGET, NAME_DASHBOARD,
-    NAME_INSTANCE_PROFILE, NAME_LAUNCH_TEMPLATE, NAME_LOAD_BALANCER, NAME_LOG_GROUP, NAME_POLICY,
-    NAME_QUEUE, NAME_ROLE, NAME_SECURITY_GROUP, NAME_TABLE, NAME_TAG, NAME_TARGET_GROUP,
-    NAME_TOPIC, NAME_TRAIL,
+    NAME_GROUP, NAME_INSTANCE_PROFILE, NAME_LAUNCH_TEMPLATE, NAME_LOAD_BALANCER, NAME_LOG_GROUP,
+    NAME_POLICY, NAME_QUEUE, NAME_ROLE, NAME_SECURITY_GROUP, NAME_TABLE, NAME_TAG,
+    NAME_TARGET_GROUP, NAME_TOPIC, NAME_TRAIL,
 };
 use crate::model::{Draft, NameKind};
 
@@ -76,6 +76,7 @@ impl NameKind {
             NameKind::Table => NAME_TABLE,
             NameKind::Role => NAME_ROLE,
             NameKind::Policy => NAME_POLICY,
+            NameKind::Group => NAME_GROUP,
             NameKind::InstanceProfile => NAME_INSTANCE_PROFILE,
             NameKind::LoadBalancer => NAME_LOAD_BALANCER,
             NameKind::TargetGroup => NAME_TARGET_GROUP,
@@ -118,10 +119,11 @@ impl NameKind {
                 (!all_chars(name, iam_char))
                     .then(|| "may only contain letters, digits and `_+=,.@-`".into())
             }),
-            NameKind::Policy | NameKind::InstanceProfile => limit(1, 128).or_else(|| {
-                (!all_chars(name, iam_char))
-                    .then(|| "may only contain letters, digits and `_+=,.@-`".into())
-            }),
+            NameKind::Policy | NameKind::Group | NameKind::InstanceProfile => limit(1, 128)
+                .or_else(|| {
+                    (!all_chars(name, iam_char))
+                        .then(|| "may only contain letters, digits and `_+=,.@-`".into())
+                }),
             NameKind::LoadBalancer => elb_name(name).or_else(|| {
                 name.starts_with("internal-")
                     .then(|| "must not start with `internal-`".into())

@@ -5,7 +5,7 @@
 use crate::aws::Aws;
 use crate::interrupt;
 use crate::planning::{plan_env, saved_plan};
-use crate::project::Project;
+use crate::project::{shown, shown_at_most, Project};
 use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::{git, table};
@@ -108,6 +108,33 @@ fn interrupted(aws: &Aws, env: &Environment) -> ExitCode {
         Err(e) => eprintln!("interrupted; could not read the state lock: {e:#}"),
     }
     ExitCode::from(interrupt::EXIT_CODE)
+}
+
+/// Whether `commit` has a successful deployment to `prev` recorded by one of `prev`'s deployers.
+/// Records of the commit by anyone else are ignored, each named with its caller. On the emulator,
+/// which has no deploy role, the identity this run uses (`caller`) counts as a deployer too.
+fn promoted(aws: &Aws, prev: &Environment, commit: &str, caller: &str) -> Result<bool> {
+    let mut promoted = false;
+    let records = records::list(aws, prev)?;
+    let successes = records
+        .iter()
+        .filter(|r| r.action == Action::Deploy && r.commit == commit && r.succeeded());
+    for r in successes {
+        if infra::expect::is_deployer(prev, &r.caller) || (aws.local && r.caller == caller) {
+            promoted = true;
+        } else {
+            eprintln!(
+                "note: ignoring the successful deployment of {} to `{}` recorded at {}: its caller `{}` is not a deployer of `{}` ({})",
+                short(commit),
+                prev.name,
+                shown(&r.started_at),
+                shown_at_most(&r.caller, 256),
+                prev.name,
+                prev.deployers().join(", ")
+            );
+        }
+    }
+    Ok(promoted)
 }
 
 /// The first 12 characters of a commit id.
@@ -226,10 +253,7 @@ impl Deploy {
         let (name, commit) = (&env.name, &record.commit);
         let report = infra::validate(p.builders());
         if let Some(prev) = infra::promotion::previous(&report.environments, env) {
-            let promoted = records::list(aws, prev)?
-                .iter()
-                .any(|r| r.action == Action::Deploy && &r.commit == commit && r.succeeded());
-            if !promoted {
+            if !promoted(aws, prev, commit, &record.caller)? {
                 if !self.skip_promotion_gate {
                     bail!(
                         "refusing to deploy `{name}`: commit {} has no successful deployment to `{}`; run `cargo xtask deploy {}` first (or pass --skip-promotion-gate, which is recorded)",

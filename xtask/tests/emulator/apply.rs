@@ -96,6 +96,8 @@ for env in ("staging", "production"):
         "subnets": sorted((s["CidrBlock"], s["AvailabilityZone"]) for s in subnets),
         "load_balancers": sorted(l["LoadBalancerName"] for l in lbs),
         "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"]),
+        "role_policies": {r: iam.get_role_policy(RoleName=r, PolicyName=f"{r}-policy")["PolicyDocument"] for r in (r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"])},
+        "groups": sorted([g["GroupName"], [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName=g["GroupName"])["AttachedPolicies"]]] for g in iam.list_groups()["Groups"] if f"-{env}-" in g["GroupName"]),
         "log_groups": sorted((g["logGroupName"], g.get("retentionInDays")) for g in logs.describe_log_groups(logGroupNamePrefix=f"/mht-api/{env}/")["logGroups"]),
     }
 print(json.dumps(out))
@@ -225,6 +227,24 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
                 "{name}: {roles:?}"
             );
         }
+        // Each role's inline policy is the model's document; each team's policy is attached
+        // to the team's group.
+        let model = env(name);
+        for (role, role_name) in &model.names.roles {
+            assert_eq!(
+                e["role_policies"][role_name],
+                infra::documents::role_policy_document(&model, *role),
+                "{role_name}"
+            );
+        }
+        let groups: Vec<serde_json::Value> = model
+            .names
+            .team_groups
+            .iter()
+            .zip(&model.names.team_policies)
+            .map(|(g, p)| serde_json::json!([g, [p]]))
+            .collect();
+        assert_eq!(e["groups"], serde_json::json!(groups), "{name}");
     }
     assert_eq!(
         f["staging"]["log_groups"],
@@ -287,6 +307,7 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
     let f = facts(&ep);
     assert_eq!(f["staging"]["instance_types"], serde_json::json!([]));
     assert_eq!(f["staging"]["roles"], serde_json::json!([]));
+    assert_eq!(f["staging"]["groups"], serde_json::json!([]));
     assert_eq!(
         f["production"]["instance_types"].as_array().unwrap().len(),
         3

@@ -206,6 +206,83 @@ fn outputs_and_envs(r: &Path, ep: &str) {
         .contains(&head[..12]);
 }
 
+/// An IAM user of the emulator with an access key: a second identity, as GetCallerIdentity names
+/// it. moto takes the service from the signature's scope and does not check the signature.
+fn intruder(endpoint: &str) -> aws_sdk_s3::config::Credentials {
+    let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+    let call = |form: &[(&str, &str)]| {
+        ureq::post(endpoint)
+            .header("Authorization", auth)
+            .send_form(form.iter().copied())
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    };
+    let version = ("Version", "2010-05-08");
+    call(&[("Action", "CreateUser"), ("UserName", "intruder"), version]);
+    let key = call(&[
+        ("Action", "CreateAccessKey"),
+        ("UserName", "intruder"),
+        version,
+    ]);
+    let field = |tag: &str| {
+        let start = key.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
+        let end = key.find(&format!("</{tag}>")).unwrap();
+        key[start..end].to_string()
+    };
+    aws_sdk_s3::config::Credentials::new(
+        field("AccessKeyId"),
+        field("SecretAccessKey"),
+        None,
+        None,
+        "intruder",
+    )
+}
+
+/// A successful deployment of `commit` to staging, recorded in its state bucket by another
+/// identity than the tool's, as `deploy` would record it; returns that identity's ARN.
+fn forge_record(endpoint: &str, commit: &str) -> String {
+    let s = env("staging");
+    let aws = xtask::aws::Aws::with_endpoint(&s, Some(endpoint.to_string())).unwrap();
+    let creds = intruder(endpoint);
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&aws.config)
+            .credentials_provider(creds.clone())
+            .build(),
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&aws.config)
+            .credentials_provider(creds)
+            .force_path_style(true)
+            .build(),
+    );
+    let caller = aws
+        .block_on(sts.get_caller_identity().send())
+        .unwrap()
+        .arn
+        .unwrap();
+    let record = xtask::records::Record {
+        environment: "staging".into(),
+        result: xtask::records::Outcome::Success,
+        commit: commit.to_string(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        caller: caller.clone(),
+        ..Default::default()
+    };
+    let key = format!("{}forged-{commit}.json", xtask::records::PREFIX);
+    let body = serde_json::to_vec(&record).unwrap();
+    aws.block_on(
+        s3.put_object()
+            .bucket(&s.names.state_bucket)
+            .key(key)
+            .body(body.into())
+            .send(),
+    )
+    .unwrap();
+    caller
+}
+
 #[test]
 fn deploy_guards_records_drift_and_destroy() {
     let moto = Moto::start();
@@ -233,12 +310,25 @@ fn deploy_guards_records_drift_and_destroy() {
         "{v:#}"
     );
     for name in ["staging", "production"] {
-        run(r, &ep, &[], "", &["setup-backend", name]).expect(0);
+        // moto evaluates bucket policies without the caller: the records deny is not written.
+        run(r, &ep, &[], "", &["setup-backend", name])
+            .expect(0)
+            .contains("records writers")
+            .contains("ignores policy principals and conditions");
     }
+
+    // A success recorded by an identity that is not a deployer (the emulator lets it write):
+    // the gate ignores it and names that identity.
+    let commit = xtask::git::head(r).unwrap();
+    let forger = forge_record(&ep, &commit);
+    assert_eq!(forger, "arn:aws:iam::123456789012:user/intruder");
 
     // Production without a staging deployment of this commit: refused, nothing applied.
     run(r, &ep, &[], "production\n", &["deploy", "production"])
         .expect(1)
+        .contains(&format!(
+            "its caller `{forger}` is not a deployer of `staging`"
+        ))
         .contains("has no successful deployment to `staging`");
     assert!(!has_state(&ep, "production"));
 

@@ -1,6 +1,7 @@
-//! The bucket policy: a TLS-only deny and, on a log bucket, the grants that let S3 server access
-//! logging deliver. One document, one call; a row per statement checked. A repair merges the
-//! model's statements into the bucket's policy by `Sid`, keeping every other statement.
+//! The bucket policy: a TLS-only deny, on the state bucket the deny that keeps everyone but the
+//! deployers from writing deployment records, and on a log bucket the grants that let S3 server
+//! access logging deliver. One document, one call, merged into the live one; a row per statement
+//! checked. A repair keeps every statement of the bucket's policy that is not the model's.
 
 use super::{observe, BucketSetting};
 use crate::aws::{self, Aws};
@@ -12,6 +13,15 @@ use serde_json::Value;
 
 /// The check of each log delivery grant.
 const LOG_DELIVERY: &str = "log delivery policy";
+
+/// The check of the deployment-records deny.
+const RECORD_WRITERS: &str = "records writers";
+
+/// Why the records deny is neither written nor checked on the local emulator: moto evaluates a
+/// bucket policy without the caller and ignores `ArnNotLike`, so the deny would refuse every
+/// record, the deploy's own included.
+const NO_PRINCIPALS: &str =
+    "not enforceable on the local emulator (it ignores policy principals and conditions)";
 
 /// `what` or `not what`.
 fn says(yes: bool, what: &str) -> String {
@@ -55,6 +65,9 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
         );
         observe(BucketSetting::Policy, spec, expected, tls, none)
     }];
+    if !spec.record_writers.is_empty() {
+        out.push(record_writers(aws, spec, doc.as_ref()));
+    }
     for source in &spec.log_sources {
         let delivery = found(
             doc.as_ref(),
@@ -72,10 +85,34 @@ pub async fn inspect(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<Vec<Observ
     Ok(out)
 }
 
+/// The records deny row: skipped on the emulator ([`NO_PRINCIPALS`]).
+fn record_writers(aws: &Aws, spec: &Bucket, doc: Option<&Value>) -> Observation {
+    let expected = format!("deployers only: {}", spec.record_writers.join(", "));
+    if aws.local {
+        return Observation::skipped(&spec.name, RECORD_WRITERS, expected, NO_PRINCIPALS);
+    }
+    // Without a statement of ours the deny is absent (added by merging); ours, changed, drifted.
+    let ours = doc.is_some_and(|d| d.to_string().contains(expect::RECORDS_SID));
+    let found = match doc {
+        None => "no policy".to_string(),
+        Some(d) if expect::limits_record_writers(d, &spec.name, &spec.record_writers) => {
+            expected.clone()
+        }
+        Some(_) if ours => format!("`{}` changed", expect::RECORDS_SID),
+        Some(_) => "anyone the account allows".to_string(),
+    };
+    Observation::new(&spec.name, RECORD_WRITERS, expected, found, !ours)
+}
+
 pub fn describe(spec: &Bucket) -> String {
     format!(
-        "s3:PutBucketPolicy `{}` deny non-TLS{}",
+        "s3:PutBucketPolicy `{}` deny non-TLS{}{} (merged with its other statements)",
         spec.name,
+        if spec.record_writers.is_empty() {
+            ""
+        } else {
+            ", records by deployers only"
+        },
         if spec.log_sources.is_empty() {
             ""
         } else {
@@ -85,19 +122,18 @@ pub fn describe(spec: &Bucket) -> String {
 }
 
 pub async fn fix(aws: &Aws, s3: &Client, spec: &Bucket) -> Result<()> {
-    // See NO_CONDITIONS: the emulator would apply the TLS deny to every request.
-    let policy = match aws.local {
+    // See NO_CONDITIONS and NO_PRINCIPALS: the emulator would apply both denies to every request.
+    let ours = match aws.local {
         true => expect::bucket_policy(&spec.on_emulator()),
         false => expect::bucket_policy(spec),
     };
-    if policy["Statement"].as_array().is_none_or(Vec::is_empty) {
+    if ours["Statement"].as_array().is_none_or(Vec::is_empty) {
         return Ok(());
     }
-    let existing = document(aws, s3, &spec.name).await?;
-    let merged = expect::merge_policy(existing.as_ref(), &policy);
+    let policy = expect::merge_policy(document(aws, s3, &spec.name).await?.as_ref(), &ours);
     s3.put_bucket_policy()
         .bucket(&spec.name)
-        .policy(merged.to_string())
+        .policy(policy.to_string())
         .send()
         .await
         .map_err(|e| aws.error(&call("PutBucketPolicy", &spec.name), e))?;
