@@ -7,8 +7,7 @@
 use crate::model::{
     Adopt, AssumeRole, Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb,
     Encryption, Environment, HostedZone, Iam, InstanceSpec, Locking, Monitoring, Names, Network,
-    Role, Sqs,
-    StorageClass, Transition, Usage, S3,
+    Role, Sqs, StorageClass, Transition, Usage, S3,
 };
 use crate::rules::{self, Violation};
 

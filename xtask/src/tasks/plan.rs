@@ -103,7 +103,9 @@ impl Plan {
 }
 /// Every environment in promotion order, at most `jobs` at once; one table at the end.
 fn all(p: &Project, jobs: Jobs) -> ExitCode {
-    let runs = parallel::each(&p.promotion_order(), jobs, false, |n| plan_one(p, n, ReportFormat::Text));
+    let runs = parallel::each(&p.promotion_order(), jobs, false, |n| {
+        plan_one(p, n, ReportFormat::Text)
+    });
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
