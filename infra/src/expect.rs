@@ -423,7 +423,8 @@ fn statements(policy: &Value) -> Vec<Value> {
     }
 }
 
-fn as_list(v: &Value) -> Vec<String> {
+/// A policy value that is one string or a list of them, as a list.
+pub(crate) fn as_list(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
         Value::Array(a) => a

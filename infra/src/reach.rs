@@ -13,7 +13,7 @@ use crate::checks::violation;
 use crate::documents::{
     is_unscoped, role_policy_document, team_policy_document, ENVIRONMENT_TAG_KEY,
 };
-use crate::expect::{self, bucket_policy, records_arn};
+use crate::expect::{self, as_list, bucket_policy, records_arn};
 use crate::model::{Environment, NameKind};
 use crate::pattern::{arn_overlap, head};
 use crate::rules::{self, Violation};
@@ -146,17 +146,6 @@ pub fn owned_arns<T, C>(env: &Environment<T, C>, reacher: &str) -> Vec<Owned> {
             .map(|(kind, path, name)| Owned::exact(path, env.arn(kind, name))),
     );
     out
-}
-
-fn as_list(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The resource patterns of a statement that can reach beyond `env`: none for an Allow of

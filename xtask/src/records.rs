@@ -206,8 +206,15 @@ pub fn list(aws: &Aws, env: &Environment) -> Result<Vec<Record>> {
                 Err(e) => eprintln!("warning: skipping unreadable record `{key}`: {e}"),
             }
         }
+        records.sort_by(|a, b| a.started_at.cmp(&b.started_at));
         Ok(records)
     })
+}
+
+/// Whether `record` was written by one of `env`'s deployers. On the emulator, which has no deploy
+/// role, the identity this run uses (`caller`) counts as a deployer too.
+pub fn by_deployer(aws: &Aws, env: &Environment, caller: &str, record: &Record) -> bool {
+    infra::expect::is_deployer(env, &record.caller) || (aws.local && record.caller == caller)
 }
 
 #[cfg(test)]

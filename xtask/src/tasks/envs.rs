@@ -21,14 +21,15 @@ pub struct Envs {
     format: Format,
 }
 
-/// The deployments recorded for `name`, oldest first.
+/// The deployments recorded for `name` by its deployers, oldest first (as the promotion gate,
+/// records by anyone else are left out).
 fn deployments(p: &Project, name: &str) -> Result<Vec<Record>> {
     let env = p.environment(name)?;
     let aws = Aws::connect(p, &env)?;
-    aws.guard_account(&env)?;
+    let caller = aws.guard_account(&env)?;
     Ok(records::list(&aws, &env)?
         .into_iter()
-        .filter(|r| r.action == Action::Deploy)
+        .filter(|r| r.action == Action::Deploy && records::by_deployer(&aws, &env, &caller, r))
         .collect())
 }
 

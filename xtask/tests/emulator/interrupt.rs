@@ -8,7 +8,7 @@ use crate::support::{Moto, Output};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,11 +89,11 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     assert_eq!(mode(&r.join(".mht/plans/staging.tfplan")), 0o600);
 }
 
-/// `deploy staging --yes` in its own process group; SIGINT to that group (as a terminal's
-/// Ctrl-C) once `ready` holds for the output so far plus `delay`.
-fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -> Output {
+/// `deploy staging --yes` on the emulator at `endpoint`, in its own process group (as a terminal
+/// runs a command), with no stdin and its output to `output`.
+fn deploy_in_own_group(root: &Path, endpoint: &str, output: fn() -> Stdio) -> Child {
     use std::os::unix::process::CommandExt;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["--local", "deploy", "staging", "--yes"])
         .env("MHT_ROOT", root)
         .env("MHT_LOCAL_ENDPOINT", endpoint)
@@ -101,10 +101,16 @@ fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -
         .env_remove("CI")
         .process_group(0)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(output())
+        .stderr(output())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// `deploy staging --yes` in its own process group; SIGINT to that group (as a terminal's
+/// Ctrl-C) once `ready` holds for the output so far plus `delay`.
+fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -> Output {
+    let mut child = deploy_in_own_group(root, endpoint, Stdio::piped);
     let stdout = Arc::new(Mutex::new(String::new()));
     let reader = {
         let (pipe, stdout) = (child.stdout.take().unwrap(), stdout.clone());
@@ -147,19 +153,7 @@ fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -
 /// Start `deploy staging --yes`, wait until its Terraform holds the state lock, then SIGKILL the
 /// tool and Terraform (its own process group) as a machine that dies would; the lock's id.
 fn kill_deploy_holding_lock(root: &Path, endpoint: &str) -> String {
-    use std::os::unix::process::CommandExt;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["--local", "deploy", "staging", "--yes"])
-        .env("MHT_ROOT", root)
-        .env("MHT_LOCAL_ENDPOINT", endpoint)
-        .env_remove("MHT_ENV")
-        .env_remove("CI")
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = deploy_in_own_group(root, endpoint, Stdio::null);
     let e = env("staging");
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
