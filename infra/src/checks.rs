@@ -94,6 +94,8 @@ pub fn resource_arn<T, C>(env: &Environment<T, C>, kind: NameKind, name: &str) -
         NameKind::LogGroup => format!("arn:aws:logs:{r}:{a}:log-group:{name}"),
         NameKind::Dashboard => format!("arn:aws:cloudwatch::{a}:dashboard/{name}"),
         NameKind::Alarm => format!("arn:aws:cloudwatch:{r}:{a}:alarm:{name}"),
+        NameKind::Function => format!("arn:aws:lambda:{r}:{a}:function:{name}"),
+        NameKind::Parameter => format!("arn:aws:ssm:{r}:{a}:parameter{name}"),
         NameKind::Trail => format!("arn:aws:cloudtrail:{r}:{a}:trail/{name}"),
         NameKind::Budget => format!("arn:aws:budgets::{a}:budget/{name}"),
         NameKind::Tag => format!("arn:aws:ec2:{r}:{a}:{name}"),

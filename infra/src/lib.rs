@@ -15,6 +15,7 @@
 //!
 //! Pure: no AWS SDK, no processes, no network.
 
+pub mod alerting;
 pub mod builder;
 pub mod checks;
 pub mod cost;

@@ -210,7 +210,11 @@ pub fn emulator_override(
                 "bucket_policies": infra::render::bucket_policies(&buckets),
             },
             "sqs": {"redrive_allow_policy_enabled": false},
-            "monitoring": {"cloudtrail_enabled": false, "budget_enabled": false},
+            "monitoring": {
+                "cloudtrail_enabled": false,
+                "budget_enabled": false,
+                "discord_subscription_enabled": false,
+            },
         },
     })
 }
@@ -218,7 +222,7 @@ pub fn emulator_override(
 /// Write the emulator override into `env`'s root, or remove it (`None`) so that a run against
 /// AWS can never pick up emulator endpoints.
 /// What the emulator override switches off, and why (README, "What the emulator cannot show").
-pub const EMULATOR_SKIPS: [(&str, &str); 5] = [
+pub const EMULATOR_SKIPS: [(&str, &str); 6] = [
     (
         "the CloudTrail trail",
         "moto 5.2 breaks on its bucket policy check",
@@ -232,6 +236,10 @@ pub const EMULATOR_SKIPS: [(&str, &str); 5] = [
     (
         "the AWS Budgets budget",
         "moto 5.2 lacks DescribeSubscribersForNotification, which Terraform reads",
+    ),
+    (
+        "the alarm → Discord function's topic subscription",
+        "moto 5.2 runs a subscribed function in Docker on every publish; the function, its role and permission are created",
     ),
 ];
 

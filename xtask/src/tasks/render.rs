@@ -59,6 +59,7 @@ impl Render {
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             println!("wrote      {}", f.path);
         }
+        write_package(p)?;
         for rel in leftovers(&p.root, envs) {
             let path = p.root.join(&rel);
             std::fs::remove_file(&path)
@@ -71,4 +72,18 @@ impl Render {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The alarm function's package, the zip of its committed source.
+fn write_package(p: &Project) -> Result<()> {
+    let rel = infra::alerting::FUNCTION_PACKAGE;
+    let path = p.root.join(rel);
+    let package = infra::alerting::function_package();
+    if std::fs::read(&path).is_ok_and(|bytes| bytes == package) {
+        println!("unchanged  {rel}");
+        return Ok(());
+    }
+    std::fs::write(&path, package).with_context(|| format!("cannot write `{}`", path.display()))?;
+    println!("wrote      {rel}");
+    Ok(())
 }
