@@ -1,0 +1,203 @@
+//! The alarm → Discord function's handler, run with python3 as Lambda would run it, reading
+//! its webhook from the SSM of a real moto server and posting to a local HTTP server that
+//! captures the request: the message, an error from Discord, a missing secret.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use support::fixtures::env;
+use support::{repo, Moto};
+
+/// One captured request: its request line, headers (lowercase names) and body.
+struct Captured {
+    line: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// An HTTP server on a free loopback port that answers every request with `status` and sends
+/// what it received down the channel.
+fn discord(status: u16, answer: &'static str) -> (String, mpsc::Receiver<Captured>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let mut headers = Vec::new();
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                let Some((k, v)) = h.trim_end().split_once(':') else {
+                    break;
+                };
+                headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
+            }
+            let length: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .map_or(0, |(_, v)| v.parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            stream.write_all(reply.as_bytes()).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            let _ = tx.send(Captured {
+                line: line.trim_end().to_string(),
+                headers,
+                body,
+            });
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), rx)
+}
+
+/// Put the webhook into moto's SSM as a SecureString, with boto3 as any client would.
+fn put_webhook(moto: &Moto, name: &str, url: &str) {
+    let script = "import boto3, sys; boto3.client('ssm').put_parameter(Name=sys.argv[1], Value=sys.argv[2], Type='SecureString')";
+    let out = python(moto, &["-c", script, name, url], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn python(moto: &Moto, args: &[&str], stdin: &str) -> std::process::Output {
+    let env = env("staging");
+    let mut child = Command::new("python3")
+        .args(args)
+        .current_dir(repo().join("infra/modules/monitoring"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", &env.region)
+        .env("AWS_REGION", &env.region)
+        .env("WEBHOOK_PARAMETER", &env.names.webhook_parameter)
+        .env("ENVIRONMENT", &env.name)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 on PATH");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Run the handler on `event` as Lambda would.
+fn invoke(moto: &Moto, event: &serde_json::Value) -> std::process::Output {
+    let script = "import json, sys, discord_alarm; print(json.dumps(discord_alarm.handler(json.load(sys.stdin), None)))";
+    python(moto, &["-c", script], &event.to_string())
+}
+
+/// An SNS event carrying a CloudWatch alarm change of `alarm`.
+fn alarm_event(alarm: &str) -> serde_json::Value {
+    let message = serde_json::json!({
+        "AlarmName": alarm,
+        "AlarmArn": format!("arn:aws:cloudwatch:us-west-2:123456789012:alarm:{alarm}"),
+        "NewStateValue": "ALARM",
+        "OldStateValue": "OK",
+        "NewStateReason": "Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).",
+    });
+    serde_json::json!({"Records": [{"Sns": {"Subject": "ALARM", "Message": message.to_string()}}]})
+}
+
+#[test]
+fn the_handler_posts_name_state_reason_environment_and_a_console_link() {
+    let moto = Moto::start();
+    let (base, captured) = discord(204, "");
+    let webhook = format!("{base}/api/webhooks/123/handler-token");
+    let staging = env("staging");
+    put_webhook(&moto, &staging.names.webhook_parameter, &webhook);
+    let alarm = staging
+        .names
+        .alarm(infra::model::AlarmKind::DlqDepth)
+        .unwrap();
+    let out = invoke(&moto, &alarm_event(alarm));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"posted\": 1"));
+    let post = captured
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(post.line, "POST /api/webhooks/123/handler-token HTTP/1.1");
+    assert!(post
+        .headers
+        .contains(&("content-type".into(), "application/json".into())));
+    let body: serde_json::Value = serde_json::from_str(&post.body).unwrap();
+    let content = body["content"].as_str().unwrap();
+    assert_eq!(
+        content,
+        format!(
+            "**[staging] {alarm}** is `ALARM` (was `OK`)\n\
+             Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).\n\
+             https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#alarmsV2:alarm/{alarm}"
+        )
+    );
+    assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
+    // The URL (and its token) is never printed.
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!printed.contains("handler-token"), "{printed}");
+}
+
+#[test]
+fn an_error_from_discord_fails_the_invocation_with_the_status() {
+    let moto = Moto::start();
+    let (base, captured) = discord(500, "{\"message\": \"boom\"}");
+    let staging = env("staging");
+    put_webhook(
+        &moto,
+        &staging.names.webhook_parameter,
+        &format!("{base}/api/webhooks/1/error-token"),
+    );
+    let out = invoke(&moto, &alarm_event("any-alarm"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr
+            .contains("AlertError: Discord refused the message: HTTP 500: {\"message\": \"boom\"}"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error-token"), "{stderr}");
+    captured
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+}
+
+#[test]
+fn a_missing_secret_fails_before_any_post_and_names_the_fix() {
+    let moto = Moto::start();
+    let (_base, captured) = discord(204, "");
+    let out = invoke(&moto, &alarm_event("any-alarm"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(
+            "AlertError: the Discord webhook parameter `/mht-api/staging/discord-webhook` does not exist: set it with `cargo xtask secrets set discord-webhook staging`"
+        ),
+        "{stderr}"
+    );
+    assert!(captured.try_recv().is_err(), "nothing may be posted");
+}
