@@ -1,6 +1,8 @@
 //! The alarm → Discord function's handler, run with python3 as Lambda would run it, reading
 //! its webhook from the SSM of a real moto server and posting to a local HTTP server that
-//! captures the request: the message, an error from Discord, a missing secret.
+//! captures the request: the message, an error from Discord, a missing secret. Then
+//! `secrets set`, `alarms` and `test-alerts` against moto (the applied environments are the
+//! emulator scenario's, `tests/emulator/apply.rs`).
 
 mod support;
 
@@ -9,7 +11,8 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use support::fixtures::env;
-use support::{repo, Moto};
+use support::{repo, Moto, TempDir};
+use xtask::aws::Aws;
 
 /// One captured request: its request line, headers (lowercase names) and body.
 struct Captured {
@@ -200,4 +203,220 @@ fn a_missing_secret_fails_before_any_post_and_names_the_fix() {
         "{stderr}"
     );
     assert!(captured.try_recv().is_err(), "nothing may be posted");
+}
+
+/// `xtask --local <args>` against `moto` with `stdin` piped in.
+fn xtask_stdin(moto: &Moto, args: &[&str], stdin: &str) -> support::Output {
+    let root = TempDir::checkout("alerts");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--local")
+        .args(args)
+        .env_remove("MHT_ENV")
+        .env("MHT_ROOT", root.path())
+        .env("MHT_LOCAL_ENDPOINT", moto.endpoint())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    support::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn webhook_in_ssm(aws: &Aws, name: &str) -> Option<(String, String)> {
+    let got = aws
+        .block_on(
+            aws.ssm()
+                .get_parameter()
+                .name(name)
+                .with_decryption(true)
+                .send(),
+        )
+        .ok()?;
+    let p = got.parameter()?;
+    Some((
+        p.value().unwrap_or_default().to_string(),
+        p.r#type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+    ))
+}
+
+#[test]
+fn secrets_set_stores_a_secure_string_and_refuses_bad_values_without_echoing_them() {
+    let moto = Moto::start();
+    let staging = env("staging");
+    let aws = Aws::with_endpoint(&staging, Some(moto.endpoint())).unwrap();
+    let parameter = &staging.names.webhook_parameter;
+    for (input, message) in [
+        ("", "stdin held no webhook URL"),
+        ("  \n", "stdin held no webhook URL"),
+        (
+            "http://discord.com/api/webhooks/1/plain-token",
+            "is not an `https://` URL (value not shown)",
+        ),
+        (
+            "https://discord.com/api/webhooks/1/two words",
+            "contains white space (value not shown)",
+        ),
+    ] {
+        let out = xtask_stdin(
+            &moto,
+            &["secrets", "set", "discord-webhook", "staging"],
+            input,
+        );
+        out.expect(1).contains(message);
+        assert!(
+            !out.all().contains("-token") && !out.all().contains("two words"),
+            "{}",
+            out.all()
+        );
+        assert_eq!(
+            webhook_in_ssm(&aws, parameter),
+            None,
+            "nothing stored for {input:?}"
+        );
+    }
+    let url = "https://discord.com/api/webhooks/42/stored-token";
+    let out = xtask_stdin(
+        &moto,
+        &["secrets", "set", "discord-webhook", "staging"],
+        &format!("{url}\n"),
+    );
+    out.expect(0)
+        .contains(&format!("as SecureString `{parameter}` (version 1)"));
+    assert!(!out.all().contains("stored-token"), "{}", out.all());
+    assert_eq!(
+        webhook_in_ssm(&aws, parameter),
+        Some((url.to_string(), "SecureString".into()))
+    );
+    // Again: a new version, production untouched.
+    xtask_stdin(
+        &moto,
+        &["secrets", "set", "discord-webhook", "staging"],
+        url,
+    )
+    .expect(0)
+    .contains("(version 2)");
+    let production = env("production");
+    assert_eq!(
+        webhook_in_ssm(&aws, &production.names.webhook_parameter),
+        None
+    );
+}
+
+#[test]
+fn alarms_lists_every_declared_alarm_and_flags_the_missing() {
+    let moto = Moto::start();
+    let staging = env("staging");
+    let aws = Aws::with_endpoint(&staging, Some(moto.endpoint())).unwrap();
+    // One alarm exists, as Terraform would create it; the others are missing.
+    let queues = infra::expect::queues(&staging);
+    let dlq = &queues.alarms[0];
+    aws.block_on(support::fixtures::put_alarm(&aws, dlq, &dlq.actions));
+    let out = xtask_stdin(&moto, &["alarms", "staging", "--format", "json"], "");
+    out.expect(1)
+        .contains("alarms the model declares are missing");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let alarms = doc["alarms"].as_array().unwrap();
+    let names: Vec<&str> = alarms.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let declared: Vec<&str> = staging.alarms().iter().map(|a| a.name).collect();
+    assert_eq!(names, declared);
+    assert_eq!(doc["missing"], declared.len() - 1);
+    let found = alarms
+        .iter()
+        .find(|a| a["name"] == dlq.name.as_str())
+        .unwrap();
+    let state = found["state"].as_str().unwrap();
+    assert!(
+        ["OK", "ALARM", "INSUFFICIENT_DATA"].contains(&state),
+        "{found}"
+    );
+    assert_eq!(found["threshold"], 0.0);
+    assert!(
+        found["last_change"]
+            .as_str()
+            .is_some_and(|t| t.contains('T')),
+        "{found}"
+    );
+    assert!(alarms
+        .iter()
+        .filter(|a| a["name"] != dlq.name.as_str())
+        .all(|a| a["state"] == "missing"));
+}
+
+#[test]
+fn test_alerts_proves_delivery_to_a_probe_and_skips_what_it_cannot_observe() {
+    let moto = Moto::start();
+    let staging = env("staging");
+    let aws = Aws::with_endpoint(&staging, Some(moto.endpoint())).unwrap();
+    // Without the topic: a clear failure, nothing left behind.
+    let out = xtask_stdin(&moto, &["test-alerts", "staging", "--format", "json"], "");
+    out.expect(1);
+    let sns = aws.sns();
+    let topic = aws
+        .block_on(sns.create_topic().name(&staging.names.alerts_topic).send())
+        .unwrap();
+    let topic = topic.topic_arn().unwrap();
+    for s in &staging.monitoring.subscriptions {
+        aws.block_on(
+            sns.subscribe()
+                .topic_arn(topic)
+                .protocol(s.protocol.sns())
+                .endpoint(&s.endpoint)
+                .send(),
+        )
+        .unwrap();
+    }
+    let out = xtask_stdin(&moto, &["test-alerts", "staging", "--format", "json"], "");
+    out.expect(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let checks = doc["checks"].as_array().unwrap();
+    let by = |needle: &str| {
+        checks
+            .iter()
+            .find(|c| c["check"].as_str().unwrap().contains(needle))
+            .unwrap()
+    };
+    let probe = by("probe queue");
+    assert_eq!(
+        (probe["passed"].as_bool(), probe["skipped"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(probe["found"].as_str().unwrap().contains("received"));
+    let email = by("delivery to email");
+    assert_eq!(email["skipped"], true);
+    assert!(email["found"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be observed"));
+    let function = by("delivery to the function");
+    assert_eq!(function["skipped"], true);
+    assert!(
+        function["found"].as_str().unwrap().contains("Docker"),
+        "{function}"
+    );
+    // The probe is gone: its queue and its subscription.
+    let queues = aws.block_on(aws.sqs().list_queues().send()).unwrap();
+    assert!(queues
+        .queue_urls()
+        .iter()
+        .all(|u| !u.ends_with(&staging.names.alert_probe_queue)));
+    let subs = aws
+        .block_on(sns.list_subscriptions_by_topic().topic_arn(topic).send())
+        .unwrap();
+    assert_eq!(
+        subs.subscriptions().len(),
+        staging.monitoring.subscriptions.len()
+    );
 }
