@@ -137,7 +137,7 @@ pub fn validate_root(p: &Project, env: &str) -> Result<Vec<String>> {
 pub const EMULATOR_OVERRIDE: &str = "emulator_override.tf.json";
 
 /// Services the roots use, each pointed at the emulator.
-const SERVICES: [&str; 17] = [
+const SERVICES: [&str; 18] = [
     "acm",
     "autoscaling",
     "cloudtrail",
@@ -148,6 +148,7 @@ const SERVICES: [&str; 17] = [
     "elbv2",
     "iam",
     "kms",
+    "lambda",
     "logs",
     "route53",
     "s3",
