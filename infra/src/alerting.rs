@@ -251,15 +251,23 @@ pub fn alarm_inputs(env: &Environment) -> Value {
         .map(|a| {
             let r = a.rule;
             let w = watch(env, r.kind, &format!("{} {}", r.threshold, r.kind.unit()));
-            let query = |m: &Metric| {
-                json!({"id": m.id, "expression": null, "return_data": false, "metric": {
+            let metric = |m: &Metric| {
+                json!({
                     "namespace": m.namespace, "metric_name": m.name, "dimensions": dimensions(m),
                     "stat": m.stat, "period": r.period_seconds,
-                }})
+                })
             };
-            let queries: Vec<Value> = match &w.expression {
-                None => w.metrics.iter().map(query).map(|mut q| { q["return_data"] = json!(true); q }).collect(),
-                Some(e) => w.metrics.iter().map(query).chain([json!({"id": "result", "expression": e, "return_data": true, "metric": null})]).collect(),
+            // One metric: the alarm's own (CloudWatch reports its name); else metric math.
+            let (single, queries): (Value, Vec<Value>) = match (&w.expression, w.metrics.as_slice()) {
+                (None, [m]) => (metric(m), Vec::new()),
+                (e, metrics) => (
+                    Value::Null,
+                    metrics
+                        .iter()
+                        .map(|m| json!({"id": m.id, "expression": null, "return_data": false, "metric": metric(m)}))
+                        .chain(e.iter().map(|e| json!({"id": "result", "expression": e, "return_data": true, "metric": null})))
+                        .collect(),
+                ),
             };
             let spec = json!({
                 "name": a.name,
@@ -268,6 +276,7 @@ pub fn alarm_inputs(env: &Environment) -> Value {
                 "threshold": r.cloudwatch_threshold(),
                 "evaluation_periods": r.evaluation_periods,
                 "actions": a.actions,
+                "metric": single,
                 "queries": queries,
             });
             (r.kind.slug().to_string(), spec)

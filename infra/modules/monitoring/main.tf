@@ -32,6 +32,11 @@ resource "aws_sns_topic_subscription" "subscribers" {
 # Alarms: one metric, or metric math over several (the renderer computes both)
 ################################################################################
 
+locals {
+  # A percentile (`p95`) is an extended statistic; the others are statistics.
+  single = { for k, a in var.alarms : k => a.metric if a.metric != null }
+}
+
 resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = var.alarms
 
@@ -43,6 +48,13 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = each.value.actions
   ok_actions          = each.value.actions
+
+  namespace          = try(local.single[each.key].namespace, null)
+  metric_name        = try(local.single[each.key].metric_name, null)
+  dimensions         = try(local.single[each.key].dimensions, null)
+  period             = try(local.single[each.key].period, null)
+  statistic          = try(startswith(local.single[each.key].stat, "p") ? null : local.single[each.key].stat, null)
+  extended_statistic = try(startswith(local.single[each.key].stat, "p") ? local.single[each.key].stat : null, null)
 
   dynamic "metric_query" {
     for_each = each.value.queries

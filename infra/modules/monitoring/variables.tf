@@ -83,7 +83,7 @@ variable "subscriptions" {
 }
 
 variable "alarms" {
-  description = "Every alarm, keyed by kind: name, description, comparison, threshold, evaluation periods, actions, and its metric queries (one metric returned, or metrics and the expression returned)"
+  description = "Every alarm, keyed by kind: name, description, comparison, threshold, evaluation periods, actions, and either its one metric or its metric math queries (metrics and the expression returned)"
   type = map(object({
     name                = string
     description         = string
@@ -91,6 +91,13 @@ variable "alarms" {
     threshold           = number
     evaluation_periods  = number
     actions             = list(string)
+    metric = object({
+      namespace   = string
+      metric_name = string
+      dimensions  = map(string)
+      stat        = string
+      period      = number
+    })
     queries = list(object({
       id          = string
       expression  = string
