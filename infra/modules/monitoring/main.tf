@@ -175,7 +175,7 @@ resource "aws_lambda_function" "discord" {
 resource "aws_lambda_permission" "discord" {
   count = var.discord.enabled ? 1 : 0
 
-  statement_id  = "AllowAlertsTopic"
+  statement_id  = "AllowFrom-${aws_sns_topic.this.name}" # the topic, by its name in the model
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.discord[0].function_name
   principal     = "sns.amazonaws.com"

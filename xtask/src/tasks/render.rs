@@ -1,6 +1,6 @@
 //! `cargo xtask render [--check]`: write the generated Terraform roots, or check they are fresh.
 
-use crate::generated::{compare, leftovers, stale, Reason};
+use crate::generated::{compare, has_function_package, leftovers, stale, Reason};
 use crate::project::Project;
 use anyhow::{bail, Context, Result};
 use infra::render;
@@ -74,8 +74,11 @@ impl Render {
     }
 }
 
-/// The alarm function's package, the zip of its committed source.
+/// The alarm function's package, the zip of its committed source, next to it.
 fn write_package(p: &Project) -> Result<()> {
+    if !has_function_package(&p.root) {
+        return Ok(());
+    }
     let rel = infra::alerting::FUNCTION_PACKAGE;
     let path = p.root.join(rel);
     let package = infra::alerting::function_package();
