@@ -250,7 +250,7 @@ pub fn alarm_inputs(env: &Environment) -> Value {
         .into_iter()
         .map(|a| {
             let r = a.rule;
-            let w = watch(env, r.kind, &format!("{} {}", r.threshold, r.kind.unit()));
+            let w = watch(env, r.kind, &r.threshold_text());
             let metric = |m: &Metric| {
                 json!({
                     "namespace": m.namespace, "metric_name": m.name, "dimensions": dimensions(m),

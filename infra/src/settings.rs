@@ -282,9 +282,8 @@ fn dns_and_monitoring<T, C>(out: &mut Out, env: &Environment<T, C>) {
         out.add(
             &format!("monitoring.alarms.{}", a.kind.slug()),
             format!(
-                "{} {} over {} × {} s, {}",
-                a.threshold,
-                a.kind.unit(),
+                "{} over {} × {} s, {}",
+                a.threshold_text(),
                 a.evaluation_periods,
                 a.period_seconds,
                 a.severity.label()

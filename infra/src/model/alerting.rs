@@ -122,6 +122,14 @@ impl AlarmRule {
         u64::from(self.period_seconds) * u64::from(self.evaluation_periods)
     }
 
+    /// The threshold as people read it: `99.9 %`, `300 seconds`.
+    pub fn threshold_text(&self) -> String {
+        match self.kind {
+            AlarmKind::Availability => format!("{} %", self.cloudwatch_threshold()),
+            _ => format!("{} {}", self.threshold, self.kind.unit()),
+        }
+    }
+
     /// The threshold as CloudWatch compares it (availability: percent of successful requests).
     pub fn cloudwatch_threshold(&self) -> f64 {
         match self.kind {
