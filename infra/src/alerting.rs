@@ -443,6 +443,45 @@ mod tests {
     }
 
     #[test]
+    fn one_metric_is_the_alarms_own_and_the_availability_target_is_metric_math() {
+        let prod = env(environments::production());
+        let alarms = alarm_inputs(&prod);
+        let dlq = &alarms["dlq-depth"];
+        assert_eq!(
+            dlq["metric"]["metric_name"],
+            "ApproximateNumberOfMessagesVisible"
+        );
+        assert_eq!(dlq["queries"], json!([]));
+        let p95 = &alarms["response-time-p95"];
+        assert_eq!(
+            (p95["metric"]["stat"].as_str(), p95["threshold"].as_f64()),
+            (Some("p95"), Some(1.0))
+        );
+        let availability = &alarms["availability"];
+        assert_eq!(availability["metric"], Value::Null);
+        assert_eq!(availability["comparison_operator"], "LessThanThreshold");
+        assert_eq!(availability["threshold"], 99.9);
+        let queries = availability["queries"].as_array().unwrap();
+        let returned: Vec<&Value> = queries
+            .iter()
+            .filter(|q| q["return_data"] == true)
+            .collect();
+        assert_eq!(returned.len(), 1, "{queries:?}");
+        assert_eq!(
+            returned[0]["expression"],
+            "100 * (1 - (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests)"
+        );
+        // Blue and green: the unhealthy hosts of both target groups.
+        assert_eq!(
+            alarms["unhealthy-hosts"]["queries"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+
+    #[test]
     fn crc32_is_the_standard_one() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
