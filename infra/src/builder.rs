@@ -5,9 +5,9 @@
 //! handles those names as strings.
 
 use crate::model::{
-    Adopt, AssumeRole, Backend, Compute, Cost, DataBucket, Deployment, Dns, Draft, DynamoDb,
-    Encryption, Environment, HostedZone, Iam, InstanceSpec, Locking, Monitoring, Names, Network,
-    Role, Sqs, StorageClass, Transition, Usage, S3,
+    Adopt, AlarmKind, AlarmRule, AssumeRole, Backend, Compute, Cost, DashboardView, DataBucket,
+    Deployment, Dns, Draft, DynamoDb, Encryption, Environment, HostedZone, Iam, InstanceSpec,
+    Locking, Monitoring, Names, Network, Role, Severity, Sqs, StorageClass, Transition, Usage, S3,
 };
 use crate::rules::{self, Violation};
 
@@ -77,8 +77,47 @@ fn default_sqs() -> Sqs {
         dlq_retention_seconds: 1_209_600,
         max_receive_count: 5,
         alarms: true,
-        oldest_message_alarm_seconds: 300,
         log_retention_days: 30,
+    }
+}
+
+/// The alarms every environment starts with; environments tune thresholds and severities.
+fn default_monitoring() -> Monitoring {
+    use AlarmKind::*;
+    use Severity::{Critical, Warning};
+    #[rustfmt::skip]
+    let alarms = [
+        (DlqDepth, 0, 60, 1, Critical),
+        (OldestMessageAge, 300, 60, 5, Warning),
+        (Alb5xxRate, 5, 60, 5, Critical),
+        (UnhealthyHosts, 0, 60, 3, Warning),
+        (ResponseTimeP95, 1000, 300, 3, Warning),
+        (InServiceBelowDesired, 1, 60, 5, Critical),
+        (StatusCheckFailed, 0, 60, 2, Critical),
+        (DynamoDbThrottles, 0, 300, 1, Warning),
+        (Availability, 9990, 60, 5, Critical),
+    ];
+    Monitoring {
+        extra_alarm_actions: Vec::new(),
+        dashboard: true,
+        dashboard_view: DashboardView::Comprehensive,
+        cloudtrail: true,
+        log_retention_days: 30,
+        alarms: alarms
+            .into_iter()
+            .map(
+                |(kind, threshold, period_seconds, evaluation_periods, severity)| AlarmRule {
+                    kind,
+                    threshold,
+                    period_seconds,
+                    evaluation_periods,
+                    severity,
+                },
+            )
+            .collect(),
+        notify: Warning,
+        subscriptions: Vec::new(),
+        discord_alarms: true,
     }
 }
 
@@ -133,7 +172,8 @@ impl EnvironmentBuilder {
             roles: Role::ALL.to_vec(),
             team_policies: Vec::new(),
         };
-        let names = Names::new("", name, &network, &deployment, &iam);
+        let monitoring = default_monitoring();
+        let names = Names::new("", name, &network, &deployment, &iam, &monitoring);
         EnvironmentBuilder {
             env: Environment {
                 name: name.to_string(),
@@ -158,12 +198,7 @@ impl EnvironmentBuilder {
                 },
                 iam,
                 dns: default_dns(),
-                monitoring: Monitoring {
-                    extra_alarm_actions: Vec::new(),
-                    dashboard: true,
-                    cloudtrail: true,
-                    log_retention_days: 30,
-                },
+                monitoring,
                 deployment,
                 backend: Backend {
                     key: "terraform.tfstate".into(),
@@ -304,6 +339,7 @@ impl EnvironmentBuilder {
             &env.network,
             &env.deployment,
             &env.iam,
+            &env.monitoring,
         );
         env
     }

@@ -220,14 +220,15 @@ impl Lines<'_> {
     fn operations(&mut self, env: &Environment, shared_by: usize) -> Result<(), String> {
         use CostCategory::{CloudTrail, CloudWatch, DataTransfer, Route53};
         let u = &env.cost.usage;
-        let alarms = if env.sqs.alarms {
-            env.names.alarms.len()
-        } else {
-            0
-        };
+        // CloudWatch prices an alarm per metric it reads: metric math pays for each.
+        let alarms: usize = env
+            .alarms()
+            .iter()
+            .map(|a| crate::alerting::watch(env, a.rule.kind, "").metrics.len())
+            .sum();
         self.add(
             CloudWatch,
-            format!("CloudWatch alarms, {alarms}"),
+            format!("CloudWatch alarm metrics, {alarms}"),
             alarms as f64,
             Priced::CloudWatchAlarmMonth,
         )?;
@@ -549,7 +550,9 @@ mod tests {
         let ipv4 = line(&e, "public IPv4 addresses, 5").unwrap();
         assert_eq!(ipv4.quantity, 5.0 * HOURS_PER_MONTH);
         assert_eq!(line(&e, "EBS gp3 root volumes").unwrap().quantity, 16.0);
-        assert_eq!(line(&e, "CloudWatch alarms, 2").unwrap().quantity, 2.0);
+        // Nine alarms: five on one metric, the rest metric math over 2 or 3.
+        let alarms = line(&e, "CloudWatch alarm metrics, 15").unwrap();
+        assert_eq!(alarms.quantity, 15.0);
         assert_eq!(line(&e, "Route 53 hosted zone").unwrap().quantity, 0.5);
         assert!(line(&e, "CloudWatch dashboard").is_some());
         assert!(line(&e, "CloudTrail").is_some_and(|l| l.monthly_usd == 0.0));

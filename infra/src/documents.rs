@@ -75,7 +75,7 @@ impl Arns {
 fn operate<T, C>(env: &Environment<T, C>, a: &Arns) -> Vec<Value> {
     let n = &env.names;
     let monitoring: Vec<String> = std::iter::once(env.alerts_topic_arn())
-        .chain(n.alarms.iter().map(|x| env.arn(NameKind::Alarm, x)))
+        .chain(n.alarms.iter().map(|(_, x)| env.arn(NameKind::Alarm, x)))
         .chain([
             env.arn(NameKind::Dashboard, &n.dashboard),
             env.arn(NameKind::Trail, &n.trail),

@@ -5,7 +5,8 @@
 
 use crate::builder::EnvironmentBuilder;
 use crate::model::{
-    transitions, Access, CostCategory, Environment, HostedZone, IntelligentTiering, TeamPolicy,
+    transitions, Access, AlarmKind, CostCategory, DashboardView, Environment, HostedZone,
+    IntelligentTiering, Monitoring, Severity, Subscription, TeamPolicy,
 };
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
@@ -93,7 +94,21 @@ pub fn staging() -> EnvironmentBuilder {
             // `staging.api.amygdalas.com`; staging's own certificate names its hosts.
             d.certificate_names = strings(["staging.api.amygdalas.com", "dev.amygdalas.com"]);
         })
-        .monitoring(|m| m.log_retention_days = 7)
+        .monitoring(|m| {
+            m.log_retention_days = 7;
+            // seed §8: staging's dashboard is health and cost; it sends critical alarms only.
+            m.dashboard_view = DashboardView::Health;
+            m.notify = Severity::Critical;
+            m.subscriptions = vec![Subscription::email("staging-alerts@amygdalas.com")];
+            // seed §10: 95 % availability; 3 × 5 minutes fits the 15-minute recovery target.
+            m.tune(AlarmKind::Availability, |a| {
+                a.threshold = 9500;
+                a.period_seconds = 300;
+                a.evaluation_periods = 3;
+            });
+            // t2.micro serves slower; a warning only.
+            m.tune(AlarmKind::ResponseTimeP95, |a| a.threshold = 2000);
+        })
         .backend(|b| b.state_retention_days = 90)
         .cost(|c| {
             // seed §2: "~$25/month" (EC2 free tier, ALB 16, S3 2, SQS 1, CloudWatch 6). The
@@ -158,7 +173,7 @@ pub fn production() -> EnvironmentBuilder {
             d.api_names = strings(["api.amygdalas.com"]);
             d.certificate_names = strings(["*.amygdalas.com"]);
         })
-        .monitoring(|m| m.log_retention_days = 90)
+        .monitoring(production_alerting)
         .deployment(|d| {
             d.blue_green = true;
             d.rollback_timeout_minutes = 5;
@@ -196,4 +211,13 @@ pub fn production() -> EnvironmentBuilder {
 /// its place here.
 pub fn all() -> Vec<EnvironmentBuilder> {
     vec![staging(), production()]
+}
+
+/// Production's monitoring: everything notifies (seed §8), 99.9 % availability (seed §10).
+fn production_alerting(m: &mut Monitoring) {
+    m.log_retention_days = 90;
+    m.notify = Severity::Warning;
+    m.subscriptions = vec![Subscription::email("oncall@amygdalas.com")];
+    // 99.9 % allows 43 minutes a month: 5 × 1 minute.
+    m.tune(AlarmKind::Availability, |a| a.threshold = 9990);
 }

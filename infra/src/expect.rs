@@ -1,7 +1,7 @@
 //! The live state an environment's AWS resources must have, derived from the model. The
 //! backend setup writes it; the live checks (`test-s3`, `test-sqs`) compare against it.
 
-use crate::model::{Environment, IntelligentTiering, StorageClass, Transition};
+use crate::model::{AlarmKind, Environment, IntelligentTiering, StorageClass, Transition};
 use crate::pattern::glob_match;
 use serde_json::{json, Value};
 use std::fmt;
@@ -520,26 +520,24 @@ pub struct Queues {
 pub fn queues(env: &Environment) -> Queues {
     let q = &env.sqs;
     let n = &env.names;
-    let alarms = if q.alarms {
-        vec![
-            Alarm {
-                name: n.alarms[0].clone(),
-                metric: "ApproximateNumberOfMessagesVisible",
-                queue: n.dead_letter_queue.clone(),
-                threshold: 0.0,
-                actions: env.alarm_actions(),
-            },
-            Alarm {
-                name: n.alarms[1].clone(),
-                metric: "ApproximateAgeOfOldestMessage",
-                queue: n.queue.clone(),
-                threshold: f64::from(q.oldest_message_alarm_seconds),
-                actions: env.alarm_actions(),
-            },
-        ]
-    } else {
-        Vec::new()
-    };
+    let alarms = env
+        .alarms()
+        .into_iter()
+        .filter_map(|a| {
+            let (metric, queue) = match a.rule.kind {
+                AlarmKind::DlqDepth => ("ApproximateNumberOfMessagesVisible", &n.dead_letter_queue),
+                AlarmKind::OldestMessageAge => ("ApproximateAgeOfOldestMessage", &n.queue),
+                _ => return None,
+            };
+            Some(Alarm {
+                name: a.name.to_string(),
+                metric,
+                queue: queue.clone(),
+                threshold: a.rule.cloudwatch_threshold(),
+                actions: a.actions,
+            })
+        })
+        .collect();
     Queues {
         queue: n.queue.clone(),
         dead_letter_queue: n.dead_letter_queue.clone(),

@@ -17,6 +17,7 @@
 //!
 //! Pure: no AWS SDK, no processes, no network.
 
+pub mod alerting;
 pub mod builder;
 pub mod checks;
 pub mod cost;

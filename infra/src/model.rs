@@ -7,8 +7,13 @@
 //! strings (a [`Draft`], whose sections are `Compute<String>` and `S3<String>`); a built
 //! [`Environment`] holds the catalog entries (the defaults of the type parameters).
 
+mod alerting;
 mod catalog;
 
+pub use alerting::{
+    error_budget_seconds, AlarmKind, AlarmRule, DashboardView, Protocol, Severity, Subscription,
+    BASIS_POINTS,
+};
 pub use catalog::{InstanceSpec, StorageClass, INSTANCE_TYPES};
 
 /// Server-side encryption of a bucket.
@@ -149,9 +154,8 @@ pub struct Sqs {
     pub receive_wait_seconds: u32,
     pub dlq_retention_seconds: u32,
     pub max_receive_count: u32,
+    /// The queue alarms of `monitoring.alarms` (dead-letter depth, oldest message age) are made.
     pub alarms: bool,
-    /// Alarm when the oldest message of the main queue is older than this.
-    pub oldest_message_alarm_seconds: u32,
     /// CloudWatch Logs retention of the queue consumers' log group (seed: `sqs_log_retention_days`).
     pub log_retention_days: u32,
 }
@@ -292,9 +296,29 @@ pub struct Monitoring {
     /// Extra alarm actions besides the environment's own alerts topic.
     pub extra_alarm_actions: Vec<String>,
     pub dashboard: bool,
+    /// What the dashboard shows: staging health and cost, production every service.
+    pub dashboard_view: DashboardView,
     pub cloudtrail: bool,
     /// CloudWatch Logs retention of the application log group (seed §8 dashboard retention).
     pub log_retention_days: u32,
+    /// Every alarm, each kind once, with its threshold and severity.
+    pub alarms: Vec<AlarmRule>,
+    /// The least severity that notifies the alerts topic (seed §8: staging critical only).
+    pub notify: Severity,
+    /// Who the alerts topic delivers to (e-mail, HTTPS endpoints).
+    pub subscriptions: Vec<Subscription>,
+    /// A function subscribed to the topic posts every alarm change to Discord, with the
+    /// webhook URL it reads at run time from the SSM parameter `names.webhook_parameter`.
+    pub discord_alarms: bool,
+}
+
+impl Monitoring {
+    /// Change the declared alarm of this kind, if any.
+    pub fn tune(&mut self, kind: AlarmKind, edit: impl FnOnce(&mut AlarmRule)) {
+        if let Some(rule) = self.alarms.iter_mut().find(|a| a.kind == kind) {
+            edit(rule);
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -554,6 +578,8 @@ pub enum NameKind {
     LogGroup,
     Dashboard,
     Alarm,
+    Function,
+    Parameter,
     Trail,
     Budget,
     Tag,
@@ -585,7 +611,16 @@ pub struct Names {
     /// The role that deploys the environment, the default deployer.
     pub deploy_role: String,
     pub alerts_topic: String,
-    pub alarms: Vec<String>,
+    /// One name per declared alarm, in the order of `monitoring.alarms`.
+    pub alarms: Vec<(AlarmKind, String)>,
+    /// The alarm → Discord function, its role and its log group.
+    pub alarm_function: String,
+    pub alarm_function_role: String,
+    pub alarm_function_log_group: String,
+    /// SSM SecureString parameter holding the Discord webhook URL (its value is never rendered).
+    pub webhook_parameter: String,
+    /// The queue `test-alerts` subscribes to the topic for the length of a run.
+    pub alert_probe_queue: String,
     pub app_log_group: String,
     pub sqs_log_group: String,
     pub dashboard: String,
@@ -603,6 +638,7 @@ impl Names {
         network: &Network,
         deployment: &Deployment,
         iam: &Iam,
+        monitoring: &Monitoring,
     ) -> Names {
         let p = format!("{project}-{env}");
         let colors: &[&str] = if deployment.blue_green {
@@ -646,10 +682,16 @@ impl Names {
             deploy_role: format!("{p}-deploy"),
             // seed §2: alarm actions point at `<env>-alerts`.
             alerts_topic: format!("{env}-alerts"),
-            alarms: ["dlq-depth", "oldest-message-age"]
+            alarms: monitoring
+                .alarms
                 .iter()
-                .map(|a| format!("{p}-{a}"))
+                .map(|a| (a.kind, format!("{p}-{}", a.kind.slug())))
                 .collect(),
+            alarm_function: format!("{p}-alarm-discord"),
+            alarm_function_role: format!("{p}-alarm-discord-role"),
+            alarm_function_log_group: format!("/aws/lambda/{p}-alarm-discord"),
+            webhook_parameter: format!("/{project}/{env}/discord-webhook"),
+            alert_probe_queue: format!("{p}-alert-probe"),
             app_log_group: format!("/{project}/{env}/app"),
             sqs_log_group: format!("/{project}/{env}/sqs"),
             dashboard: p.clone(),
@@ -737,10 +779,51 @@ impl Names {
             out.push((K::Group, format!("names.team_groups[{i}]"), n));
         }
         out.push((K::Role, "names.deploy_role".into(), &self.deploy_role));
-        for (i, n) in self.alarms.iter().enumerate() {
-            out.push((K::Alarm, format!("names.alarms[{i}]"), n));
+        for (kind, n) in &self.alarms {
+            out.push((K::Alarm, format!("names.alarms.{}", kind.slug()), n));
         }
+        out.extend(self.alerting());
         out
+    }
+
+    /// The names of the alarm → Discord function and the alert probe, with kinds and paths.
+    fn alerting(&self) -> [(NameKind, String, &str); 5] {
+        use NameKind as K;
+        [
+            (
+                K::Function,
+                "names.alarm_function".into(),
+                self.alarm_function.as_str(),
+            ),
+            (
+                K::Role,
+                "names.alarm_function_role".into(),
+                &self.alarm_function_role,
+            ),
+            (
+                K::LogGroup,
+                "names.alarm_function_log_group".into(),
+                &self.alarm_function_log_group,
+            ),
+            (
+                K::Parameter,
+                "names.webhook_parameter".into(),
+                &self.webhook_parameter,
+            ),
+            (
+                K::Queue,
+                "names.alert_probe_queue".into(),
+                &self.alert_probe_queue,
+            ),
+        ]
+    }
+
+    /// The name of the alarm of this kind, if the environment declares it.
+    pub fn alarm(&self, kind: AlarmKind) -> Option<&str> {
+        self.alarms
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
     }
 
     pub fn role(&self, role: Role) -> Option<&str> {
@@ -788,6 +871,14 @@ pub struct Environment<T = &'static InstanceSpec, C = StorageClass> {
     pub names: Names,
 }
 
+/// An alarm of an environment: its declaration, name and actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alarm<'a> {
+    pub rule: &'a AlarmRule,
+    pub name: &'a str,
+    pub actions: Vec<String>,
+}
+
 /// An environment as the DSL describes it: names computed, catalog names not yet looked up.
 /// The per-environment rules check drafts.
 pub type Draft = Environment<String, String>;
@@ -819,6 +910,8 @@ impl<T, C> Environment<T, C> {
             NameKind::LogGroup => format!("arn:aws:logs:{r}:{a}:log-group:{name}"),
             NameKind::Dashboard => format!("arn:aws:cloudwatch::{a}:dashboard/{name}"),
             NameKind::Alarm => format!("arn:aws:cloudwatch:{r}:{a}:alarm:{name}"),
+            NameKind::Function => format!("arn:aws:lambda:{r}:{a}:function:{name}"),
+            NameKind::Parameter => format!("arn:aws:ssm:{r}:{a}:parameter{name}"),
             NameKind::Trail => format!("arn:aws:cloudtrail:{r}:{a}:trail/{name}"),
             NameKind::Budget => format!("arn:aws:budgets::{a}:budget/{name}"),
             NameKind::Tag => format!("arn:aws:ec2:{r}:{a}:{name}"),
@@ -855,6 +948,32 @@ impl<T, C> Environment<T, C> {
     pub fn alarm_actions(&self) -> Vec<String> {
         std::iter::once(self.alerts_topic_arn())
             .chain(self.monitoring.extra_alarm_actions.iter().cloned())
+            .collect()
+    }
+
+    /// The alarms that exist (queue alarms only with `sqs.alarms`, load balancer alarms only
+    /// with `compute.load_balancer`), each with its name and the
+    /// actions it notifies: the environment's own topic and extras when its severity is
+    /// notified, none otherwise.
+    pub fn alarms(&self) -> Vec<Alarm<'_>> {
+        self.monitoring
+            .alarms
+            .iter()
+            .filter(|rule| self.sqs.alarms || !rule.kind.is_queue_alarm())
+            .filter(|rule| self.compute.load_balancer || !rule.kind.is_load_balancer_alarm())
+            .filter_map(|rule| {
+                let name = self.names.alarm(rule.kind)?;
+                let actions = if rule.severity >= self.monitoring.notify {
+                    self.alarm_actions()
+                } else {
+                    Vec::new()
+                };
+                Some(Alarm {
+                    rule,
+                    name,
+                    actions,
+                })
+            })
             .collect()
     }
 

@@ -2,6 +2,7 @@
 //! (`README.md`) under `infra/environments/<env>/`. Output is deterministic: JSON object keys
 //! are sorted, lists keep the model's order.
 
+use crate::alerting;
 use crate::documents::{role_policy_document, team_policy_document};
 use crate::expect;
 use crate::model::{Environment, Role, LOCKFILE_TERRAFORM};
@@ -254,11 +255,6 @@ fn sqs(env: &Environment) -> Value {
         "receive_wait_time_seconds": q.receive_wait_seconds,
         "dead_letter_retention_seconds": q.dlq_retention_seconds,
         "max_receive_count": q.max_receive_count,
-        "alarms_enabled": q.alarms,
-        "dlq_depth_alarm_name": n.alarms[0],
-        "oldest_message_alarm_name": n.alarms[1],
-        "oldest_message_alarm_seconds": q.oldest_message_alarm_seconds,
-        "alarm_actions": env.alarm_actions(),
     })
 }
 
@@ -294,12 +290,20 @@ fn monitoring(env: &Environment) -> Value {
         "sqs_log_retention_days": env.sqs.log_retention_days,
         "dashboard_enabled": env.monitoring.dashboard,
         "dashboard_name": n.dashboard,
+        "dashboard_body": alerting::dashboard_body(env).to_string(),
+        "alarms": alerting::alarm_inputs(env),
+        "subscriptions": env.monitoring.subscriptions.iter().map(|s| json!({"protocol": s.protocol.sns(), "endpoint": s.endpoint})).collect::<Vec<_>>(),
+        "discord": {
+            "enabled": env.monitoring.discord_alarms,
+            "function_name": n.alarm_function,
+            "role_name": n.alarm_function_role,
+            "log_group_name": n.alarm_function_log_group,
+            "parameter_name": n.webhook_parameter,
+            "environment": env.name,
+        },
         "cloudtrail_enabled": env.monitoring.cloudtrail,
         "trail_name": n.trail,
         "trail_bucket_name": "${module.s3.log_bucket_name}",
-        "queue_name": n.queue,
-        "dead_letter_queue_name": n.dead_letter_queue,
-        "alb_arn_suffix": "${module.alb.arn_suffix}",
         "budget_name": n.budget,
         "budget_limit_usd": env.cost.budget_usd,
         "budget_environment": env.name,

@@ -202,11 +202,6 @@ fn sqs_and_dynamodb<T, C>(out: &mut Out, env: &Environment<T, C>) {
         out.add(path, value, Dimension);
     }
     out.add("sqs.alarms", q.alarms, Feature);
-    out.add(
-        "sqs.oldest_message_alarm_seconds",
-        q.oldest_message_alarm_seconds,
-        Dimension,
-    );
     out.add("sqs.log_retention_days", q.log_retention_days, Dimension);
     out.add("dynamodb.hash_key", &db.hash_key, Feature);
     out.add(
@@ -276,6 +271,32 @@ fn dns_and_monitoring<T, C>(out: &mut Out, env: &Environment<T, C>) {
         m.log_retention_days,
         Dimension,
     );
+    out.add("monitoring.notify", m.notify.label(), Dimension);
+    out.add(
+        "monitoring.dashboard_view",
+        m.dashboard_view.label(),
+        Dimension,
+    );
+    let subscribers: Vec<String> = m
+        .subscriptions
+        .iter()
+        .map(|s| format!("{} {}", s.protocol.sns(), s.endpoint))
+        .collect();
+    out.add("monitoring.subscriptions", list(&subscribers), Own);
+    out.add("monitoring.discord_alarms", m.discord_alarms, Feature);
+    for a in &m.alarms {
+        out.add(
+            &format!("monitoring.alarms.{}", a.kind.slug()),
+            format!(
+                "{} over {} × {} s, {}",
+                a.threshold_text(),
+                a.evaluation_periods,
+                a.period_seconds,
+                a.severity.label()
+            ),
+            Dimension,
+        );
+    }
 }
 
 fn deployment_and_backend<T, C>(out: &mut Out, env: &Environment<T, C>) {

@@ -101,11 +101,11 @@ fn roots_carry_the_seed_values() {
         serde_json::json!(["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"])
     );
     assert_eq!(
-        m(&s, "sqs", "alarm_actions")[0],
+        m(&s, "monitoring", "alarms")["dlq-depth"]["actions"][0],
         "arn:aws:sns:us-west-2:123456789012:staging-alerts"
     );
     assert_eq!(
-        m(&p, "sqs", "alarm_actions")[0],
+        m(&p, "monitoring", "alarms")["dlq-depth"]["actions"][0],
         "arn:aws:sns:us-west-2:123456789012:production-alerts"
     );
     assert_eq!(m(&s, "monitoring", "sqs_log_retention_days"), 7);
@@ -203,6 +203,8 @@ fn module_calls_match_module_interfaces() {
         for reference in text.split("${module.").skip(1) {
             let path = reference.split('}').next().unwrap();
             let (module, output) = path.split_once('.').unwrap();
+            // An element of a list output: `target_group_arn_suffixes[0]`.
+            let output = output.split('[').next().unwrap();
             let outputs = declared(&modules_dir.join(module).join("outputs.tf"), "output");
             assert!(
                 outputs.iter().any(|(o, _)| o == output),
@@ -258,5 +260,99 @@ fn a_declared_role_is_assumed_by_the_provider_and_the_backend() {
     assert_eq!(
         shipped["terraform"]["backend"]["s3"]["assume_role"],
         Value::Null
+    );
+}
+
+/// Every alarm action of a rendered root, with its alarm's key.
+fn alarm_actions(root: &Value) -> Vec<(String, String)> {
+    let alarms = root["module"]["monitoring"]["alarms"].as_object().unwrap();
+    alarms
+        .iter()
+        .flat_map(|(k, a)| {
+            a["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |arn| (k.clone(), arn.as_str().unwrap().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn no_alarm_notifies_another_environments_topic() {
+    let envs = envs();
+    for env in &envs {
+        let actions = alarm_actions(&render::root(env));
+        assert!(
+            !actions.is_empty(),
+            "{}: no alarm notifies anyone",
+            env.name
+        );
+        for (alarm, arn) in &actions {
+            for other in envs.iter().filter(|o| o.name != env.name) {
+                assert_ne!(
+                    arn,
+                    &other.alerts_topic_arn(),
+                    "{}: alarm {alarm} notifies {}'s topic",
+                    env.name,
+                    other.name
+                );
+            }
+            assert!(
+                env.alarm_actions().contains(arn),
+                "{}: {alarm} notifies {arn}",
+                env.name
+            );
+        }
+    }
+}
+
+#[test]
+fn staging_notifies_critical_alarms_only_and_production_all() {
+    let staging = envs().into_iter().find(|e| e.name == "staging").unwrap();
+    let root_json = render::root(&staging);
+    let alarms = root_json["module"]["monitoring"]["alarms"]
+        .as_object()
+        .unwrap();
+    for a in staging.alarms() {
+        let actions = alarms[a.rule.kind.slug()]["actions"].as_array().unwrap();
+        let critical = a.rule.severity == infra::model::Severity::Critical;
+        assert_eq!(!actions.is_empty(), critical, "staging {}", a.name);
+    }
+    let production = root("production");
+    let alarms = production["module"]["monitoring"]["alarms"]
+        .as_object()
+        .unwrap();
+    assert_eq!(alarms.len(), infra::model::AlarmKind::ALL.len());
+    assert!(alarms
+        .values()
+        .all(|a| a["actions"].as_array().is_some_and(|v| !v.is_empty())));
+}
+
+#[test]
+fn the_function_reads_its_webhook_from_ssm_and_the_root_never_holds_a_value() {
+    for name in ["staging", "production"] {
+        let r = root(name);
+        let discord = &r["module"]["monitoring"]["discord"];
+        assert_eq!(discord["enabled"], Value::Bool(true));
+        assert_eq!(
+            discord["parameter_name"],
+            Value::String(format!("/mht-api/{name}/discord-webhook"))
+        );
+        let text = r.to_string();
+        assert!(
+            !text.contains("discord.com/api/webhooks"),
+            "{name}: a webhook URL in the root"
+        );
+        assert!(!text.contains("aws_ssm_parameter"), "{name}");
+    }
+    let module = std::fs::read_to_string(repo().join("infra/modules/monitoring/main.tf")).unwrap();
+    assert!(
+        !module.contains("resource \"aws_ssm_parameter\""),
+        "the module must not own the secret"
+    );
+    assert!(
+        module.contains("Action   = \"ssm:GetParameter\"")
+            && module.contains("Resource = local.webhook_parameter_arn")
     );
 }

@@ -2,7 +2,7 @@
 //! must be reported with the rule, the path of the bad value, and a fix.
 
 use infra::environments::{baseline, production, staging};
-use infra::model::{transitions, Access, NameKind, Statement, TeamPolicy};
+use infra::model::{transitions, Access, AlarmKind, NameKind, Statement, Subscription, TeamPolicy};
 use infra::rules;
 use infra::{validate, EnvironmentBuilder, Violation};
 use std::collections::BTreeSet;
@@ -288,8 +288,70 @@ fn cases() -> Vec<Case> {
         ),
         (
             "sqs.alarm-age",
-            "staging.sqs.oldest_message_alarm_seconds",
-            Box::new(|| staging_with(|b| b.sqs(|q| q.oldest_message_alarm_seconds = 400_000))),
+            "staging.monitoring.alarms[1].threshold",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.monitoring(|m| m.tune(AlarmKind::OldestMessageAge, |a| a.threshold = 400_000))
+                })
+            }),
+        ),
+        (
+            "monitoring.alarm-period",
+            "staging.monitoring.alarms[0].period_seconds",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.monitoring(|m| m.tune(AlarmKind::DlqDepth, |a| a.period_seconds = 45))
+                })
+            }),
+        ),
+        (
+            "monitoring.alarm-threshold",
+            "staging.monitoring.alarms[2].threshold",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.monitoring(|m| m.tune(AlarmKind::Alb5xxRate, |a| a.threshold = 0))
+                })
+            }),
+        ),
+        (
+            "monitoring.alarm-unique",
+            "staging.monitoring.alarms[9].kind",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.monitoring(|m| {
+                        let again = m.alarms[0].clone();
+                        m.alarms.push(again)
+                    })
+                })
+            }),
+        ),
+        (
+            "monitoring.availability-window",
+            "production.monitoring.alarms[8].evaluation_periods",
+            Box::new(|| {
+                production_with(|b| {
+                    b.monitoring(|m| m.tune(AlarmKind::Availability, |a| a.period_seconds = 600))
+                })
+            }),
+        ),
+        (
+            "monitoring.subscription",
+            "staging.monitoring.subscriptions[0].endpoint",
+            Box::new(|| {
+                staging_with(|b| {
+                    b.monitoring(|m| m.subscriptions = vec![Subscription::email("ops at example")])
+                })
+            }),
+        ),
+        (
+            "name.lambda-function",
+            "staging.names.alarm_function",
+            Box::new(|| staging_with(|b| b.project(&"p".repeat(50)))),
+        ),
+        (
+            "name.ssm-parameter",
+            "staging.names.webhook_parameter",
+            Box::new(|| staging_with(|b| b.project("awsome"))),
         ),
         (
             "dynamodb.hash-key",
@@ -733,6 +795,61 @@ fn every_rule_has_a_case() {
 }
 
 #[test]
+fn subscription_endpoints_are_checked() {
+    use infra::rules::{email_problem, https_problem};
+    for good in ["ops@example.com", "a.b+c@mail.example.org"] {
+        assert_eq!(email_problem(good), None, "{good}");
+    }
+    for bad in [
+        "ops",
+        "@example.com",
+        "ops@example",
+        "ops@@example.com",
+        "o ps@example.com",
+        "ops@example..com",
+    ] {
+        assert!(email_problem(bad).is_some(), "{bad} should be refused");
+    }
+    for good in [
+        "https://hooks.example.com/alerts",
+        "https://discord.com/api/webhooks/1/x?wait=true",
+        "https://h:8443/p",
+    ] {
+        assert_eq!(https_problem(good), None, "{good}");
+    }
+    for bad in [
+        "http://example.com",
+        "https://",
+        "https:///path",
+        "https://exa mple.com",
+        "ftp://x",
+        "",
+    ] {
+        assert!(https_problem(bad).is_some(), "{bad} should be refused");
+    }
+}
+
+#[test]
+fn availability_windows_fit_the_targets() {
+    // 99.9 %: 43 minutes a month, so the 15-minute recovery target bounds the window.
+    assert_eq!(infra::model::error_budget_seconds(9990), 2592);
+    assert_eq!(infra::model::error_budget_seconds(9500), 129_600);
+    let found = production_with(|b| {
+        b.monitoring(|m| m.tune(AlarmKind::Availability, |a| a.evaluation_periods = 16))
+    });
+    assert!(
+        found
+            .iter()
+            .any(|v| v.rule.id == "monitoring.availability-window"),
+        "{found:?}"
+    );
+    let ok = production_with(|b| {
+        b.monitoring(|m| m.tune(AlarmKind::Availability, |a| a.evaluation_periods = 15))
+    });
+    assert!(ok.is_empty(), "{ok:?}");
+}
+
+#[test]
 fn names_follow_each_kinds_rule() {
     use NameKind::*;
     let cases: &[(NameKind, &str, &str)] = &[
@@ -760,6 +877,10 @@ fn names_follow_each_kinds_rule() {
         (LogGroup, "/mht-api/staging/app", "/mht api"),
         (Dashboard, "mht-api-staging", "mht/api"),
         (Alarm, "a", &"a".repeat(256)),
+        (Function, "mht-api-staging-alarm-discord", "alarm.discord"),
+        (Function, "f", &"f".repeat(65)),
+        (Parameter, "/mht-api/staging/discord-webhook", "/ssm/x"),
+        (Parameter, "/a.b_c-d", "/a b"),
         (Budget, "mht-api-staging-monthly", "mht:monthly"),
         (Budget, "monthly", "back\\slash"),
         (Trail, "mht-api-trail", "mht--trail"),

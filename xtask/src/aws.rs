@@ -165,6 +165,14 @@ impl Aws {
         aws_sdk_cloudwatch::Client::new(&self.config)
     }
 
+    pub fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.config)
+    }
+
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.config)
+    }
+
     /// Refuse unless the credentials belong to the account the environment declares.
     /// Returns the caller's ARN.
     pub fn guard_account(&self, env: &Environment) -> Result<String> {

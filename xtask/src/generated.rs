@@ -95,9 +95,36 @@ pub fn stale(root: &Path, envs: &[Environment]) -> Vec<Stale> {
             })
         })
         .collect();
+    out.extend(package_stale(root));
     out.extend(leftovers(root, envs).into_iter().map(|path| Stale {
         path,
         reason: Reason::Leftover,
     }));
     out
+}
+
+/// Whether `root` holds the monitoring module, whose function the package is.
+pub fn has_function_package(root: &Path) -> bool {
+    root.join(infra::alerting::FUNCTION_PACKAGE)
+        .parent()
+        .is_some_and(Path::is_dir)
+}
+
+/// The alarm function's package when it is not the zip of the committed source (in a root
+/// that holds the monitoring module).
+fn package_stale(root: &Path) -> Option<Stale> {
+    if !has_function_package(root) {
+        return None;
+    }
+    let path = infra::alerting::FUNCTION_PACKAGE;
+    let reason = match std::fs::read(root.join(path)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Reason::Missing,
+        Err(e) => Reason::Unreadable(e.to_string()),
+        Ok(bytes) if bytes == infra::alerting::function_package() => return None,
+        Ok(_) => Reason::Differs,
+    };
+    Some(Stale {
+        path: path.to_string(),
+        reason,
+    })
 }

@@ -124,6 +124,12 @@ enum Task {
     TestS3(tasks::test_s3::TestS3),
     /// Check the environment's SQS queues and alarms live, with a message round trip
     TestSqs(tasks::test_sqs::TestSqs),
+    /// Store a secret (the Discord webhook) read from stdin as an SSM SecureString
+    Secrets(tasks::alerts::Secrets),
+    /// Every alarm the model declares with its live state, threshold and last change
+    Alarms(tasks::alerts::Alarms),
+    /// Publish a test notification through the environment's alerts topic and prove delivery
+    TestAlerts(tasks::alerts::TestAlerts),
     /// Manage the local AWS emulator (moto server on loopback)
     Local(tasks::local::Local),
     /// The whole mission on the local emulator: backends, deploy staging, promote to production, drift check
@@ -202,6 +208,9 @@ fn dispatch(task: Task, p: &project::Project) -> anyhow::Result<ExitCode> {
         Task::Cost(t) => t.run(p),
         Task::TestS3(t) => t.run(p),
         Task::TestSqs(t) => t.run(p),
+        Task::Secrets(t) => t.run(p),
+        Task::Alarms(t) => t.run(p),
+        Task::TestAlerts(t) => t.run(p),
         Task::Local(t) => t.run(p),
         Task::Demo(t) => t.run(p),
         Task::Bench(t) => t.run(p),

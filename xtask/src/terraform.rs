@@ -142,7 +142,7 @@ pub fn validate_root(p: &Project, env: &str) -> Result<Vec<String>> {
 pub const EMULATOR_OVERRIDE: &str = "emulator_override.tf.json";
 
 /// Services the roots use, each pointed at the emulator.
-const SERVICES: [&str; 17] = [
+const SERVICES: [&str; 18] = [
     "acm",
     "autoscaling",
     "cloudtrail",
@@ -153,6 +153,7 @@ const SERVICES: [&str; 17] = [
     "elbv2",
     "iam",
     "kms",
+    "lambda",
     "logs",
     "route53",
     "s3",
@@ -216,7 +217,11 @@ pub fn emulator_override(
                 "bucket_policies": infra::render::bucket_policies(&buckets),
             },
             "sqs": {"redrive_allow_policy_enabled": false},
-            "monitoring": {"cloudtrail_enabled": false, "budget_enabled": false},
+            "monitoring": {
+                "cloudtrail_enabled": false,
+                "budget_enabled": false,
+                "discord_subscription_enabled": false,
+            },
         },
     })
 }
@@ -224,7 +229,7 @@ pub fn emulator_override(
 /// Write the emulator override into `env`'s root, or remove it (`None`) so that a run against
 /// AWS can never pick up emulator endpoints.
 /// What the emulator override switches off, and why (README, "What the emulator cannot show").
-pub const EMULATOR_SKIPS: [(&str, &str); 5] = [
+pub const EMULATOR_SKIPS: [(&str, &str); 6] = [
     (
         "the CloudTrail trail",
         "moto 5.2 breaks on its bucket policy check",
@@ -238,6 +243,10 @@ pub const EMULATOR_SKIPS: [(&str, &str); 5] = [
     (
         "the AWS Budgets budget",
         "moto 5.2 lacks DescribeSubscribersForNotification, which Terraform reads",
+    ),
+    (
+        "the alarm → Discord function's topic subscription",
+        "moto 5.2 runs a subscribed function in Docker on every publish; the function, its role and permission are created",
     ),
 ];
 

@@ -17,3 +17,8 @@ output "target_group_arns" {
   description = "ARNs of the target groups"
   value       = [for name in var.target_group_names : aws_lb_target_group.this[name].arn if var.enabled]
 }
+
+output "target_group_arn_suffixes" {
+  description = "ARN suffixes of the target groups for CloudWatch metrics, in the order of target_group_names"
+  value       = [for name in var.target_group_names : aws_lb_target_group.this[name].arn_suffix if var.enabled]
+}

@@ -101,6 +101,8 @@ resource "aws_autoscaling_group" "this" {
   target_group_arns         = var.target_group_arns
   health_check_type         = length(var.target_group_arns) > 0 ? "ELB" : "EC2"
   health_check_grace_period = 300
+  # The in-service-below-desired alarm compares these two.
+  enabled_metrics = ["GroupDesiredCapacity", "GroupInServiceInstances"]
 
   launch_template {
     id      = aws_launch_template.this.id

@@ -7,81 +7,6 @@ locals {
   }
 
   region = data.aws_region.current.name
-
-  dashboard_widgets = [
-    {
-      type   = "metric"
-      x      = 0
-      y      = 0
-      width  = 12
-      height = 6
-      properties = {
-        title  = "Load balancer: requests and errors"
-        region = local.region
-        view   = "timeSeries"
-        stat   = "Sum"
-        period = 60
-        metrics = [
-          ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix],
-          ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", var.alb_arn_suffix],
-          ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", var.alb_arn_suffix],
-        ]
-      }
-    },
-    {
-      type   = "metric"
-      x      = 12
-      y      = 0
-      width  = 12
-      height = 6
-      properties = {
-        title  = "Load balancer: target response time"
-        region = local.region
-        view   = "timeSeries"
-        stat   = "p95"
-        period = 60
-        metrics = [
-          ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix],
-        ]
-      }
-    },
-    {
-      type   = "metric"
-      x      = 0
-      y      = 6
-      width  = 12
-      height = 6
-      properties = {
-        title  = "Job queue ${var.queue_name}"
-        region = local.region
-        view   = "timeSeries"
-        stat   = "Maximum"
-        period = 60
-        metrics = [
-          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.queue_name],
-          ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", var.queue_name],
-          ["AWS/SQS", "NumberOfMessagesSent", "QueueName", var.queue_name, { stat = "Sum" }],
-        ]
-      }
-    },
-    {
-      type   = "metric"
-      x      = 12
-      y      = 6
-      width  = 12
-      height = 6
-      properties = {
-        title  = "Dead-letter queue ${var.dead_letter_queue_name}"
-        region = local.region
-        view   = "timeSeries"
-        stat   = "Maximum"
-        period = 60
-        metrics = [
-          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dead_letter_queue_name],
-        ]
-      }
-    },
-  ]
 }
 
 ################################################################################
@@ -93,6 +18,178 @@ resource "aws_sns_topic" "this" {
   name = var.alerts_topic_name
 
   tags = { Name = var.alerts_topic_name }
+}
+
+resource "aws_sns_topic_subscription" "subscribers" {
+  for_each = { for s in var.subscriptions : "${s.protocol}:${s.endpoint}" => s }
+
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = each.value.protocol
+  endpoint  = each.value.endpoint
+}
+
+################################################################################
+# Alarms: one metric, or metric math over several (the renderer computes both)
+################################################################################
+
+locals {
+  # A percentile (`p95`) is an extended statistic; the others are statistics.
+  single = { for k, a in var.alarms : k => a.metric if a.metric != null }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = var.alarms
+
+  alarm_name          = each.value.name
+  alarm_description   = each.value.description
+  comparison_operator = each.value.comparison_operator
+  threshold           = each.value.threshold
+  evaluation_periods  = each.value.evaluation_periods
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = each.value.actions
+  ok_actions          = each.value.actions
+
+  namespace          = try(local.single[each.key].namespace, null)
+  metric_name        = try(local.single[each.key].metric_name, null)
+  dimensions         = try(local.single[each.key].dimensions, null)
+  period             = try(local.single[each.key].period, null)
+  statistic          = try(startswith(local.single[each.key].stat, "p") ? null : local.single[each.key].stat, null)
+  extended_statistic = try(startswith(local.single[each.key].stat, "p") ? local.single[each.key].stat : null, null)
+
+  dynamic "metric_query" {
+    for_each = each.value.queries
+
+    content {
+      id          = metric_query.value.id
+      expression  = metric_query.value.expression
+      return_data = metric_query.value.return_data
+
+      dynamic "metric" {
+        for_each = metric_query.value.metric == null ? [] : [metric_query.value.metric]
+
+        content {
+          namespace   = metric.value.namespace
+          metric_name = metric.value.metric_name
+          dimensions  = metric.value.dimensions
+          stat        = metric.value.stat
+          period      = metric.value.period
+        }
+      }
+    }
+  }
+
+  tags = { Name = each.value.name }
+}
+
+################################################################################
+# Alarm -> Discord: a function subscribed to the topic; the webhook URL stays in SSM
+################################################################################
+
+data "aws_caller_identity" "function" {
+  count = var.discord.enabled ? 1 : 0
+}
+
+locals {
+  webhook_parameter_arn = var.discord.enabled ? "arn:aws:ssm:${local.region}:${data.aws_caller_identity.function[0].account_id}:parameter${var.discord.parameter_name}" : null
+}
+
+resource "aws_iam_role" "discord" {
+  count = var.discord.enabled ? 1 : 0
+
+  name = var.discord.role_name
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+
+  tags = { Name = var.discord.role_name }
+}
+
+resource "aws_iam_role_policy" "discord" {
+  count = var.discord.enabled ? 1 : 0
+
+  name = var.discord.role_name
+  role = aws_iam_role.discord[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "Logs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = "${aws_cloudwatch_log_group.discord[0].arn}:*"
+      },
+      {
+        # The SecureString is encrypted with the AWS managed `aws/ssm` key, whose key policy
+        # lets the account's principals decrypt through SSM: no kms grant is needed here.
+        Sid      = "WebhookParameter"
+        Effect   = "Allow"
+        Action   = "ssm:GetParameter"
+        Resource = local.webhook_parameter_arn
+      },
+    ]
+  })
+}
+
+resource "aws_cloudwatch_log_group" "discord" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest with its own keys; a customer managed key is a cost the plan does not make
+  #checkov:skip=CKV_AWS_338:retention is the application log group's, the model's per-environment dimension
+  count = var.discord.enabled ? 1 : 0
+
+  name              = var.discord.log_group_name
+  retention_in_days = var.app_log_retention_days
+
+  tags = { Name = var.discord.log_group_name }
+}
+
+resource "aws_lambda_function" "discord" {
+  #checkov:skip=CKV_AWS_50:X-Ray tracing of a one-call function is a cost without a question it answers
+  #checkov:skip=CKV_AWS_115:the topic is its only caller; concurrency is bounded by the alarms
+  #checkov:skip=CKV_AWS_116:SNS retries a failed delivery; a dead-letter queue for alarm posts is noise
+  #checkov:skip=CKV_AWS_117:it calls Discord and SSM over the internet; a VPC would need a NAT gateway the plan does not budget
+  #checkov:skip=CKV_AWS_173:its environment holds names only; the webhook URL is read from SSM at run time
+  #checkov:skip=CKV_AWS_272:the package is built from the committed source by `cargo xtask render`; code signing is a cost the plan does not make
+  count = var.discord.enabled ? 1 : 0
+
+  function_name    = var.discord.function_name
+  role             = aws_iam_role.discord[0].arn
+  runtime          = "python3.12"
+  handler          = "discord_alarm.handler"
+  filename         = "${path.module}/discord_alarm.zip"
+  source_code_hash = filebase64sha256("${path.module}/discord_alarm.zip")
+  timeout          = 15
+  memory_size      = 128
+
+  environment {
+    variables = {
+      WEBHOOK_PARAMETER = var.discord.parameter_name
+      ENVIRONMENT       = var.discord.environment
+    }
+  }
+
+  tags = { Name = var.discord.function_name }
+
+  depends_on = [aws_cloudwatch_log_group.discord, aws_iam_role_policy.discord]
+}
+
+resource "aws_lambda_permission" "discord" {
+  count = var.discord.enabled ? 1 : 0
+
+  statement_id  = "AllowFrom-${aws_sns_topic.this.name}" # the topic, by its name in the model
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.discord[0].function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = aws_sns_topic.this.arn
+}
+
+resource "aws_sns_topic_subscription" "discord" {
+  count = var.discord.enabled && var.discord_subscription_enabled ? 1 : 0
+
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.discord[0].arn
+
+  depends_on = [aws_lambda_permission.discord]
 }
 
 ################################################################################
@@ -118,7 +215,7 @@ resource "aws_cloudwatch_dashboard" "this" {
   count = var.dashboard_enabled ? 1 : 0
 
   dashboard_name = var.dashboard_name
-  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+  dashboard_body = var.dashboard_body
 }
 
 ################################################################################

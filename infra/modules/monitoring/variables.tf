@@ -28,6 +28,11 @@ variable "dashboard_enabled" {
   type        = bool
 }
 
+variable "dashboard_body" {
+  description = "Dashboard body, JSON text the renderer computes from the model (a widget per alarm)"
+  type        = string
+}
+
 variable "dashboard_name" {
   description = "Dashboard name"
   type        = string
@@ -45,21 +50,6 @@ variable "trail_name" {
 
 variable "trail_bucket_name" {
   description = "Bucket the trail writes to"
-  type        = string
-}
-
-variable "queue_name" {
-  description = "Job queue shown on the dashboard"
-  type        = string
-}
-
-variable "dead_letter_queue_name" {
-  description = "Dead-letter queue shown on the dashboard"
-  type        = string
-}
-
-variable "alb_arn_suffix" {
-  description = "Load balancer shown on the dashboard"
   type        = string
 }
 
@@ -82,4 +72,61 @@ variable "budget_limit_usd" {
 variable "budget_environment" {
   description = "Value of the `Environment` cost-allocation tag the budget is filtered by"
   type        = string
+}
+
+variable "subscriptions" {
+  description = "Subscribers of the alerts topic besides the function: `email` addresses and `https` URLs"
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+}
+
+variable "alarms" {
+  description = "Every alarm, keyed by kind: name, description, comparison, threshold, evaluation periods, actions, and either its one metric or its metric math queries (metrics and the expression returned)"
+  type = map(object({
+    name                = string
+    description         = string
+    comparison_operator = string
+    threshold           = number
+    evaluation_periods  = number
+    actions             = list(string)
+    metric = object({
+      namespace   = string
+      metric_name = string
+      dimensions  = map(string)
+      stat        = string
+      period      = number
+    })
+    queries = list(object({
+      id          = string
+      expression  = string
+      return_data = bool
+      metric = object({
+        namespace   = string
+        metric_name = string
+        dimensions  = map(string)
+        stat        = string
+        period      = number
+      })
+    }))
+  }))
+}
+
+variable "discord" {
+  description = "The alarm -> Discord function: whether it exists, its names, the SSM parameter holding the webhook URL (read at run time) and the environment it reports"
+  type = object({
+    enabled        = bool
+    function_name  = string
+    role_name      = string
+    log_group_name = string
+    parameter_name = string
+    environment    = string
+  })
+}
+
+variable "discord_subscription_enabled" {
+  description = "Subscribe the function to the topic; false only on emulators that would run it in Docker on every publish"
+  type        = bool
+  default     = true
 }

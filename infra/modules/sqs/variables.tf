@@ -43,31 +43,6 @@ variable "max_receive_count" {
   type        = number
 }
 
-variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms"
-  type        = bool
-}
-
-variable "dlq_depth_alarm_name" {
-  description = "Alarm on messages in the dead-letter queue"
-  type        = string
-}
-
-variable "oldest_message_alarm_name" {
-  description = "Alarm on the age of the oldest message"
-  type        = string
-}
-
-variable "oldest_message_alarm_seconds" {
-  description = "Threshold of the oldest-message alarm"
-  type        = number
-}
-
-variable "alarm_actions" {
-  description = "SNS topic ARNs the alarms notify"
-  type        = list(string)
-}
-
 variable "redrive_allow_policy_enabled" {
   description = "Only the job queue may use the dead-letter queue (RedriveAllowPolicy); false only on emulators that do not report it"
   type        = bool

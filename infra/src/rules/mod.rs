@@ -25,6 +25,7 @@ mod sqs;
 pub use crate::pattern::glob_match;
 pub use backend::BACKEND_ARGUMENTS;
 pub use dns::{certificate_covers, dns_name_problem};
+pub use monitoring::{email_problem, https_problem};
 pub use names::bucket_name_problem;
 pub use network::Cidr;
 
@@ -70,6 +71,8 @@ rules! {
     NAME_LOG_GROUP = "name.log-group", "CloudWatch Logs API Reference, CreateLogGroup: 1-512 chars of `a-zA-Z0-9_-/.#`";
     NAME_DASHBOARD = "name.dashboard", "CloudWatch API Reference, PutDashboard DashboardName: up to 255 chars of `A-Za-z0-9-_`";
     NAME_ALARM = "name.alarm", "CloudWatch API Reference, PutMetricAlarm AlarmName: 1-255 chars";
+    NAME_FUNCTION = "name.lambda-function", "Lambda API Reference, CreateFunction FunctionName: 1-64 letters, digits, `-` or `_`";
+    NAME_PARAMETER = "name.ssm-parameter", "Systems Manager User Guide, Parameter name requirements: `a-zA-Z0-9_.-/`, not starting with `aws` or `ssm`, at most 1011 chars";
     NAME_BUDGET = "name.budget", "AWS Budgets API Reference, Budget BudgetName: 1-100 chars, no `:` or `\\`";
     NAME_TRAIL = "name.cloudtrail", "CloudTrail API Reference, CreateTrail Name: 3-128 chars, letters, digits, `.` `_` `-`, starting and ending with a letter or digit";
     NAME_TAG = "name.tag", "EC2 User Guide, Tag restrictions: a `Name` tag value is at most 256 chars";
@@ -112,6 +115,11 @@ rules! {
     CERT_COVERS = "dns.certificate-covers", "ACM User Guide, Wildcard names: `*.example.com` covers one label only (not `a.b.example.com`)";
     CERT_NAMES = "dns.certificate-names", "ACM quotas: a certificate has 1-10 names by default";
     ALARM_ACTION = "monitoring.alarm-action", "CloudWatch User Guide, Alarm actions: an SNS topic ARN in the alarm's region";
+    ALARM_PERIOD = "monitoring.alarm-period", "CloudWatch API Reference, PutMetricAlarm Period: 10, 30 or a multiple of 60 seconds; Period × EvaluationPeriods at most 86400 seconds";
+    ALARM_THRESHOLD = "monitoring.alarm-threshold", "this tool: a rate is 1-100 percent, an availability target 1-9999 basis points; a count threshold below 1 would alarm on every period";
+    ALARM_UNIQUE = "monitoring.alarm-unique", "this tool: each alarm kind is declared once, its name computed from the kind";
+    AVAILABILITY_WINDOW = "monitoring.availability-window", "seed §10: the availability alarm's window (period × evaluation periods) fits in the month's error budget (30 days × (100 % − target)) and in the 15-minute recovery target, or the target is missed before anyone is told";
+    SUBSCRIPTION = "monitoring.subscription", "SNS API Reference, Subscribe Endpoint: an e-mail address for `email`, an `https://` URL for `https`";
     ROLLBACK_TIMEOUT = "deployment.rollback-timeout", "this tool: a rollback timeout between 1 and 60 minutes";
     BLUE_GREEN_ALB = "deployment.blue-green", "this layout: blue-green switches target groups behind the load balancer, so it needs one";
     WEBHOOK_ENV = "deployment.webhook-env", "POSIX: environment variable names are `[A-Z_][A-Z0-9_]*`";

@@ -2,9 +2,9 @@
 
 use super::{
     all_chars, Rule, Sink, NAME_ALARM, NAME_ASG, NAME_BUCKET, NAME_BUDGET, NAME_DASHBOARD,
-    NAME_GROUP, NAME_INSTANCE_PROFILE, NAME_LAUNCH_TEMPLATE, NAME_LOAD_BALANCER, NAME_LOG_GROUP,
-    NAME_POLICY, NAME_QUEUE, NAME_ROLE, NAME_SECURITY_GROUP, NAME_TABLE, NAME_TAG,
-    NAME_TARGET_GROUP, NAME_TOPIC, NAME_TRAIL,
+    NAME_FUNCTION, NAME_GROUP, NAME_INSTANCE_PROFILE, NAME_LAUNCH_TEMPLATE, NAME_LOAD_BALANCER,
+    NAME_LOG_GROUP, NAME_PARAMETER, NAME_POLICY, NAME_QUEUE, NAME_ROLE, NAME_SECURITY_GROUP,
+    NAME_TABLE, NAME_TAG, NAME_TARGET_GROUP, NAME_TOPIC, NAME_TRAIL,
 };
 use crate::model::{Draft, NameKind};
 
@@ -87,6 +87,8 @@ impl NameKind {
             NameKind::LogGroup => NAME_LOG_GROUP,
             NameKind::Dashboard => NAME_DASHBOARD,
             NameKind::Alarm => NAME_ALARM,
+            NameKind::Function => NAME_FUNCTION,
+            NameKind::Parameter => NAME_PARAMETER,
             NameKind::Trail => NAME_TRAIL,
             NameKind::Budget => NAME_BUDGET,
             NameKind::Tag => NAME_TAG,
@@ -167,9 +169,25 @@ impl NameKind {
                     .find(|p| name.contains(*p))
                     .map(|p| format!("must not contain adjacent `{p}`"))
             }),
+            NameKind::Function => limit(1, 64).or_else(|| function_name_problem(name)),
+            NameKind::Parameter => limit(1, 1011).or_else(|| parameter_name_problem(name)),
             NameKind::Tag => limit(1, 256),
         }
     }
+}
+
+fn function_name_problem(name: &str) -> Option<String> {
+    (!all_chars(name, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then(|| "may only contain letters, digits, `-` and `_`".into())
+}
+
+fn parameter_name_problem(name: &str) -> Option<String> {
+    if !all_chars(name, |c| c.is_ascii_alphanumeric() || "_.-/".contains(c)) {
+        return Some("may only contain letters, digits and `_.-/`".into());
+    }
+    let first = name.trim_start_matches('/').to_ascii_lowercase();
+    (first.starts_with("aws") || first.starts_with("ssm"))
+        .then(|| "must not start with `aws` or `ssm`".into())
 }
 
 /// Every derived name follows its kind's rule.

@@ -1,8 +1,8 @@
 //! The job queue, its dead-letter queue and alarms.
 
 use super::{
-    check_log_retention, check_range, Sink, SQS_ALARM_AGE, SQS_DLQ_RETENTION, SQS_MAX_RECEIVE,
-    SQS_MESSAGE_SIZE, SQS_RETENTION, SQS_VISIBILITY, SQS_WAIT,
+    check_log_retention, check_range, Sink, SQS_DLQ_RETENTION, SQS_MAX_RECEIVE, SQS_MESSAGE_SIZE,
+    SQS_RETENTION, SQS_VISIBILITY, SQS_WAIT,
 };
 use crate::model::Draft;
 
@@ -31,15 +31,6 @@ pub(super) fn check_sqs(s: &mut Sink, env: &Draft) {
                 q.message_retention_seconds
             ),
             "make the DLQ retention longer than the source queue's",
-        );
-    }
-    if q.alarms && q.oldest_message_alarm_seconds >= q.message_retention_seconds {
-        s.add(
-            SQS_ALARM_AGE,
-            "sqs.oldest_message_alarm_seconds",
-            q.oldest_message_alarm_seconds,
-            "messages expire before the age alarm could fire",
-            "set the threshold below message_retention_seconds",
         );
     }
     check_log_retention(s, "sqs.log_retention_days", q.log_retention_days);

@@ -1,4 +1,5 @@
 pub mod affected;
+pub mod alerts;
 pub mod bench;
 pub mod completions;
 pub mod cost;

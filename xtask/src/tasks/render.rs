@@ -1,6 +1,6 @@
 //! `cargo xtask render [--check]`: write the generated Terraform roots, or check they are fresh.
 
-use crate::generated::{compare, leftovers, stale, Reason};
+use crate::generated::{compare, has_function_package, leftovers, stale, Reason};
 use crate::project::Project;
 use anyhow::{bail, Context, Result};
 use infra::render;
@@ -59,6 +59,7 @@ impl Render {
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             println!("wrote      {}", f.path);
         }
+        write_package(p)?;
         for rel in leftovers(&p.root, envs) {
             let path = p.root.join(&rel);
             std::fs::remove_file(&path)
@@ -71,4 +72,21 @@ impl Render {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The alarm function's package, the zip of its committed source, next to it.
+fn write_package(p: &Project) -> Result<()> {
+    if !has_function_package(&p.root) {
+        return Ok(());
+    }
+    let rel = infra::alerting::FUNCTION_PACKAGE;
+    let path = p.root.join(rel);
+    let package = infra::alerting::function_package();
+    if std::fs::read(&path).is_ok_and(|bytes| bytes == package) {
+        println!("unchanged  {rel}");
+        return Ok(());
+    }
+    std::fs::write(&path, package).with_context(|| format!("cannot write `{}`", path.display()))?;
+    println!("wrote      {rel}");
+    Ok(())
 }

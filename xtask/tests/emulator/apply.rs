@@ -137,6 +137,106 @@ fn bucket_policies_are_the_models(endpoint: &str, name: &str) {
     }
 }
 
+/// A webhook URL no other text contains, to search the state and plan output for.
+fn webhook(name: &str) -> String {
+    format!("https://discord.com/api/webhooks/4242/apply-{name}-recognisable-token")
+}
+
+/// `secrets set discord-webhook <env>` with the value piped in.
+fn set_webhook(endpoint: &str, name: &str) {
+    let root = TempDir::checkout("secret");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["--local", "secrets", "set", "discord-webhook", name])
+        .env("MHT_ROOT", root.path())
+        .env("MHT_LOCAL_ENDPOINT", endpoint)
+        .env_remove("MHT_ENV")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, webhook(name).as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The alerts reach the probe through the environment's own topic; every alarm the model
+/// declares exists with the model's actions; the function reads its webhook's name only.
+fn alerts_reach_people(endpoint: &str, name: &str) {
+    xtask_local(endpoint, &["test-alerts", name])
+        .expect(0)
+        .contains("delivery to the probe queue");
+    let out = xtask_local(endpoint, &["alarms", name, "--format", "json"]);
+    out.expect(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let e = env(name);
+    let live = doc["alarms"].as_array().unwrap();
+    assert_eq!(live.len(), e.alarms().len(), "{name}: {doc}");
+    for (row, declared) in live.iter().zip(e.alarms()) {
+        assert_eq!(row["name"], declared.name);
+        assert_eq!(
+            row["actions"],
+            serde_json::json!(declared.actions),
+            "{name}: {row}"
+        );
+        assert_eq!(
+            row["threshold"],
+            declared.rule.cloudwatch_threshold(),
+            "{name}: {row}"
+        );
+    }
+    let script = "import boto3, json, sys; c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-west-2', aws_access_key_id='test', aws_secret_access_key='test').get_function_configuration(FunctionName=sys.argv[2]); print(json.dumps([c['Role'], c['Environment']['Variables']]))";
+    let out = Command::new("python3")
+        .args(["-c", script, endpoint, &e.names.alarm_function])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(config[0]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("role/{}", e.names.alarm_function_role)));
+    assert_eq!(
+        config[1],
+        serde_json::json!({"ENVIRONMENT": name, "WEBHOOK_PARAMETER": e.names.webhook_parameter})
+    );
+}
+
+/// The webhook is nowhere in the environment's Terraform state.
+fn state_lacks_webhook(endpoint: &str, name: &str) {
+    let e = env(name);
+    let aws = Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    let state = aws
+        .block_on(
+            aws.s3()
+                .get_object()
+                .bucket(&e.names.state_bucket)
+                .key(&e.backend.key)
+                .send(),
+        )
+        .unwrap();
+    let bytes = aws.block_on(state.body.collect()).unwrap().into_bytes();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains(&e.names.webhook_parameter),
+        "{name}: the state names the parameter"
+    );
+    assert!(
+        !text.contains("recognisable-token"),
+        "{name}: the webhook is in the state"
+    );
+}
+
 fn live_checks_pass(endpoint: &str, name: &str) {
     for task in ["test-s3", "test-sqs"] {
         xtask_local(endpoint, &[task, name]).expect(0);
@@ -154,9 +254,11 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
     let project = Project::at(root.path().to_path_buf());
     let names = ["staging", "production"];
 
-    // Backends through the tool itself; the shared zone as the emulator numbers it.
+    // Backends through the tool itself; the shared zone as the emulator numbers it. The
+    // webhooks first, as an operator sets them.
     for name in names {
         xtask_local(&ep, &["setup-backend", name]).expect(0);
+        set_webhook(&ep, name);
     }
     let zone = Aws::with_endpoint(&env("staging"), Some(ep.clone()))
         .unwrap()
@@ -278,6 +380,8 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
     for name in names {
         live_checks_pass(&ep, name);
         bucket_policies_are_the_models(&ep, name);
+        alerts_reach_people(&ep, name);
+        state_lacks_webhook(&ep, name);
     }
 
     // Nothing is shared: no managed resource of one root is a managed resource of the other.
@@ -296,6 +400,10 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
             &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
         );
         assert_eq!(code, 0, "second plan of {name} is not empty:\n{text}");
+        assert!(
+            !text.contains("recognisable-token"),
+            "{name}: the webhook in the plan output"
+        );
     }
 
     // Staging goes; production stays, unchanged.

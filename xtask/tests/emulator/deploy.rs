@@ -283,6 +283,96 @@ fn forge_record(endpoint: &str, commit: &str) -> String {
     caller
 }
 
+/// A webhook URL whose token no other text contains.
+const LEAK_PROBE: &str = "https://discord.com/api/webhooks/4242/leak-probe-token-7f3a";
+
+/// `secrets set discord-webhook <name>` with [`LEAK_PROBE`] on a pipe, as a script sets it (the
+/// command refuses a terminal, where the value would be echoed).
+fn set_webhook(root: &Path, endpoint: &str, name: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["--local", "secrets", "set", "discord-webhook", name])
+        .env("MHT_ROOT", root)
+        .env("MHT_LOCAL_ENDPOINT", endpoint)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(LEAK_PROBE.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The webhook set with `secrets set` is in none of: what the deploy printed, the state, the
+/// deployment records, every file under `.mht/` (logs, saved plans, zip members included).
+fn webhook_is_nowhere(root: &Path, endpoint: &str, name: &str, printed: &Output) {
+    let token = "leak-probe-token-7f3a";
+    assert!(
+        !printed.all().contains(token),
+        "printed:\n{}",
+        printed.all()
+    );
+    let e = env(name);
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    let s3 = aws.s3();
+    let keys = aws
+        .block_on(s3.list_objects_v2().bucket(&e.names.state_bucket).send())
+        .unwrap();
+    let keys: Vec<String> = keys
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    assert!(
+        keys.contains(&e.backend.key) && keys.iter().any(|k| k.starts_with("deployments/")),
+        "{keys:?}"
+    );
+    for key in keys {
+        let object = aws
+            .block_on(
+                s3.get_object()
+                    .bucket(&e.names.state_bucket)
+                    .key(&key)
+                    .send(),
+            )
+            .unwrap();
+        let bytes = aws.block_on(object.body.collect()).unwrap().into_bytes();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(token),
+            "the webhook is in `{key}`"
+        );
+    }
+    let script = r#"
+import os, sys, zipfile
+hits, files = [], 0
+for d, _, names in os.walk(sys.argv[1]):
+    for n in names:
+        p = os.path.join(d, n); files += 1
+        blobs = [open(p, "rb").read()]
+        if zipfile.is_zipfile(p):
+            blobs += [zipfile.ZipFile(p).read(m) for m in zipfile.ZipFile(p).namelist()]
+        hits += [p for b in blobs if sys.argv[2].encode() in b]
+print(files, " ".join(hits))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &root.join(".mht").to_string_lossy(), token])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (files, hits) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+    assert!(
+        files.parse::<u32>().unwrap() > 0,
+        "nothing under .mht/ to search"
+    );
+    assert!(hits.is_empty(), "the webhook is in {hits}");
+}
+
 #[test]
 fn deploy_guards_records_drift_and_destroy() {
     let moto = Moto::start();
@@ -371,7 +461,9 @@ fn deploy_guards_records_drift_and_destroy() {
     git(r, &["reset", "-q", "--hard", "HEAD~1"]);
     assert!(!has_state(&ep, "staging"));
 
-    // Staging with --yes and the reviewed plan: applied, checked live, recorded.
+    // Staging with --yes and the reviewed plan, its webhook set first: applied, checked live,
+    // recorded, and the webhook in none of the output, the state, the records or `.mht/`.
+    set_webhook(r, &ep, "staging");
     let out = run(
         r,
         &ep,
@@ -379,6 +471,7 @@ fn deploy_guards_records_drift_and_destroy() {
         "",
         &["deploy", "staging", "--yes", "--plan", &plan_file],
     );
+    webhook_is_nowhere(r, &ep, "staging", &out);
     out.expect(0)
         .contains("(sha256 ")
         .contains("  +   create   module.s3.aws_s3_bucket.this[\"data\"]")
