@@ -250,6 +250,26 @@ const TABLE_ITEM_ACTIONS: [&str; 8] = [
     "dynamodb:UpdateItem",
 ];
 
+/// The policy of the alarm → Discord function's role: its own log group, and its webhook
+/// parameter read (decrypted through SSM with the AWS managed key).
+pub fn alarm_function_policy_document<T, C>(env: &Environment<T, C>) -> Value {
+    let n = &env.names;
+    let log_group = env.arn(NameKind::LogGroup, &n.alarm_function_log_group);
+    let statements = vec![
+        allow(
+            "Logs",
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            vec![format!("{log_group}:*")],
+        ),
+        allow(
+            "WebhookParameter",
+            &["ssm:GetParameter"],
+            vec![env.arn(NameKind::Parameter, &n.webhook_parameter)],
+        ),
+    ];
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
 /// The least-privilege inline policy of a service role, on the environment's exact ARNs.
 pub fn role_policy_document<T, C>(env: &Environment<T, C>, role: Role) -> Value {
     let a = Arns::of(env);

@@ -11,7 +11,8 @@
 
 use crate::checks::violation;
 use crate::documents::{
-    is_unscoped, role_policy_document, team_policy_document, ENVIRONMENT_TAG_KEY,
+    alarm_function_policy_document, is_unscoped, role_policy_document, team_policy_document,
+    ENVIRONMENT_TAG_KEY,
 };
 use crate::expect::{self, as_list, bucket_policy, records_arn};
 use crate::model::{Environment, NameKind};
@@ -54,6 +55,14 @@ pub fn documents<T, C: Clone>(env: &Environment<T, C>) -> Vec<Document> {
         doc: role_policy_document(env, *role),
         deploys: false,
     }));
+    if env.monitoring.discord_alarms {
+        out.push(Document {
+            path: "monitoring.discord_alarms".into(),
+            label: format!("policy of role `{}`", n.alarm_function_role),
+            doc: alarm_function_policy_document(env),
+            deploys: false,
+        });
+    }
     out.extend(expect::buckets(env).iter().map(|b| Document {
         path: format!("s3.{}.policy", b.purpose),
         label: format!("bucket policy of `{}`", b.name),

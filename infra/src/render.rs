@@ -3,7 +3,9 @@
 //! are sorted, lists keep the model's order.
 
 use crate::alerting;
-use crate::documents::{role_policy_document, team_policy_document};
+use crate::documents::{
+    alarm_function_policy_document, role_policy_document, team_policy_document,
+};
 use crate::expect;
 use crate::model::{Environment, Role, LOCKFILE_TERRAFORM};
 use serde_json::{json, Map, Value};
@@ -300,6 +302,7 @@ fn monitoring(env: &Environment) -> Value {
             "log_group_name": n.alarm_function_log_group,
             "parameter_name": n.webhook_parameter,
             "environment": env.name,
+            "policy": alarm_function_policy_document(env).to_string(),
         },
         "cloudtrail_enabled": env.monitoring.cloudtrail,
         "trail_name": n.trail,

@@ -351,8 +351,24 @@ fn the_function_reads_its_webhook_from_ssm_and_the_root_never_holds_a_value() {
         !module.contains("resource \"aws_ssm_parameter\""),
         "the module must not own the secret"
     );
-    assert!(
-        module.contains("Action   = \"ssm:GetParameter\"")
-            && module.contains("Resource = local.webhook_parameter_arn")
+    assert!(module.contains("policy = var.discord.policy"));
+    let staging = infra::environments::staging().build().unwrap();
+    let policy: Value = serde_json::from_str(
+        root("staging")["module"]["monitoring"]["discord"]["policy"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        policy["Statement"][1],
+        serde_json::json!({
+            "Sid": "WebhookParameter",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter"],
+            "Resource": [format!(
+                "arn:aws:ssm:us-west-2:{}:parameter/mht-api/staging/discord-webhook",
+                staging.account_id
+            )],
+        })
     );
 }

@@ -85,14 +85,6 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 # Alarm -> Discord: a function subscribed to the topic; the webhook URL stays in SSM
 ################################################################################
 
-data "aws_caller_identity" "function" {
-  count = var.discord.enabled ? 1 : 0
-}
-
-locals {
-  webhook_parameter_arn = var.discord.enabled ? "arn:aws:ssm:${local.region}:${data.aws_caller_identity.function[0].account_id}:parameter${var.discord.parameter_name}" : null
-}
-
 resource "aws_iam_role" "discord" {
   count = var.discord.enabled ? 1 : 0
 
@@ -110,25 +102,10 @@ resource "aws_iam_role_policy" "discord" {
 
   name = var.discord.role_name
   role = aws_iam_role.discord[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "Logs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "${aws_cloudwatch_log_group.discord[0].arn}:*"
-      },
-      {
-        # The SecureString is encrypted with the AWS managed `aws/ssm` key, whose key policy
-        # lets the account's principals decrypt through SSM: no kms grant is needed here.
-        Sid      = "WebhookParameter"
-        Effect   = "Allow"
-        Action   = "ssm:GetParameter"
-        Resource = local.webhook_parameter_arn
-      },
-    ]
-  })
+  # The model's document (infra/src/documents.rs), which the isolation proof evaluates. The
+  # SecureString is encrypted with the AWS managed `aws/ssm` key, whose key policy lets the
+  # account's principals decrypt through SSM: no kms grant is needed.
+  policy = var.discord.policy
 }
 
 resource "aws_cloudwatch_log_group" "discord" {

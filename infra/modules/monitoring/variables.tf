@@ -114,7 +114,7 @@ variable "alarms" {
 }
 
 variable "discord" {
-  description = "The alarm -> Discord function: whether it exists, its names, the SSM parameter holding the webhook URL (read at run time) and the environment it reports"
+  description = "The alarm -> Discord function: whether it exists, its names, the SSM parameter holding the webhook URL (read at run time), the environment it reports and its role's policy (JSON)"
   type = object({
     enabled        = bool
     function_name  = string
@@ -122,6 +122,7 @@ variable "discord" {
     log_group_name = string
     parameter_name = string
     environment    = string
+    policy         = string
   })
 }
 

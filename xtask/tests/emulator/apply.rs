@@ -96,7 +96,7 @@ for env in ("staging", "production"):
         "subnets": sorted((s["CidrBlock"], s["AvailabilityZone"]) for s in subnets),
         "load_balancers": sorted(l["LoadBalancerName"] for l in lbs),
         "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"]),
-        "role_policies": {r: iam.get_role_policy(RoleName=r, PolicyName=f"{r}-policy")["PolicyDocument"] for r in (r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"])},
+        "role_policies": {r: iam.get_role_policy(RoleName=r, PolicyName=p)["PolicyDocument"] for r in (r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{env}-" in r["RoleName"]) for p in iam.list_role_policies(RoleName=r)["PolicyNames"]},
         "groups": sorted([g["GroupName"], [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName=g["GroupName"])["AttachedPolicies"]]] for g in iam.list_groups()["Groups"] if f"-{env}-" in g["GroupName"]),
         "log_groups": sorted((g["logGroupName"], g.get("retentionInDays")) for g in logs.describe_log_groups(logGroupNamePrefix=f"/mht-api/{env}/")["logGroups"]),
     }
@@ -339,6 +339,11 @@ fn both_environments_apply_on_the_emulator_and_staging_goes_alone() {
                 "{role_name}"
             );
         }
+        assert_eq!(
+            e["role_policies"][&model.names.alarm_function_role],
+            infra::documents::alarm_function_policy_document(&model),
+            "{name}"
+        );
         let groups: Vec<serde_json::Value> = model
             .names
             .team_groups
