@@ -201,7 +201,7 @@ pub fn checkov(p: &Project) -> Result<PathBuf> {
     let on_path = crate::prerequisites::find_on_path("checkov");
     let local = p.root.join(".mht/checkov/bin/checkov");
     on_path.or_else(|| local.is_file().then_some(local)).context(
-        "checkov not found (MHT_CHECKOV, PATH, .mht/checkov); install it with `python3 -m venv .mht/checkov && .mht/checkov/bin/pip install checkov`",
+        "checkov not found (MHT_CHECKOV, PATH, .mht/checkov); install it with `python3 -m venv .mht/checkov && .mht/checkov/bin/pip install \"checkov==3.3.30\"`",
     )
 }
 
