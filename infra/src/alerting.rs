@@ -500,16 +500,21 @@ mod tests {
         assert_eq!(twice, function_package());
     }
 
-    #[test]
-    fn every_alarm_has_a_widget_on_a_comprehensive_dashboard() {
-        let prod = env(environments::production());
-        let body = dashboard_body(&prod);
-        let titles: Vec<&str> = body["widgets"]
+    /// The titles of a dashboard body's widgets.
+    fn widget_titles(body: &Value) -> Vec<&str> {
+        body["widgets"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|w| w["properties"]["title"].as_str())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn every_alarm_has_a_widget_on_a_comprehensive_dashboard() {
+        let prod = env(environments::production());
+        let body = dashboard_body(&prod);
+        let titles = widget_titles(&body);
         for a in prod.alarms() {
             assert!(
                 titles.contains(&a.name),
@@ -522,12 +527,7 @@ mod tests {
         // Health: the alarm states, the availability and the cost, no per-service graphs.
         let staging = env(environments::staging());
         let body = dashboard_body(&staging);
-        let titles: Vec<&str> = body["widgets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|w| w["properties"]["title"].as_str())
-            .collect();
+        let titles = widget_titles(&body);
         let availability = staging.names.alarm(AlarmKind::Availability).unwrap();
         assert_eq!(
             titles,

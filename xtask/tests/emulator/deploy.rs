@@ -53,11 +53,7 @@ pub(super) fn run(
         pty.type_in(stdin);
     }
     let out = child.wait_with_output().unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Output::from(out)
 }
 
 /// The commit checked out in `root`.
@@ -289,24 +285,15 @@ const LEAK_PROBE: &str = "https://discord.com/api/webhooks/4242/leak-probe-token
 /// `secrets set discord-webhook <name>` with [`LEAK_PROBE`] on a pipe, as a script sets it (the
 /// command refuses a terminal, where the value would be echoed).
 fn set_webhook(root: &Path, endpoint: &str, name: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["--local", "secrets", "set", "discord-webhook", name])
-        .env("MHT_ROOT", root)
-        .env("MHT_LOCAL_ENDPOINT", endpoint)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(LEAK_PROBE.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out: Output = crate::support::piped(
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["--local", "secrets", "set", "discord-webhook", name])
+            .env("MHT_ROOT", root)
+            .env("MHT_LOCAL_ENDPOINT", endpoint),
+        LEAK_PROBE,
+    )
+    .into();
+    out.expect(0);
 }
 
 /// The webhook set with `secrets set` is in none of: what the deploy printed, the state, the

@@ -110,6 +110,33 @@ impl Output {
     }
 }
 
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Run `cmd` with `stdin` written to its standard input through a pipe (not a terminal), its
+/// output captured.
+pub fn piped(cmd: &mut Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
 /// `xtask <args>` with `root` as the project root, MHT_ENV unset unless `env` sets it.
 pub fn xtask(root: Option<&Path>, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
@@ -121,11 +148,7 @@ pub fn xtask(root: Option<&Path>, env: &[(&str, &str)], args: &[&str]) -> Output
         cmd.env(k, v);
     }
     let out = cmd.output().expect("run xtask");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Output::from(out)
 }
 
 /// A moto server on a free loopback port, stopped on drop.
@@ -283,11 +306,7 @@ pub fn cargo_xtask(copy: &Path, suffix: &str, env: &[(&str, &str)], args: &[&str
         cmd.env(k, v);
     }
     let out = cmd.output().expect("run cargo");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Output::from(out)
 }
 
 pub fn git(dir: &Path, args: &[&str]) {
