@@ -679,7 +679,12 @@ mod tests {
             "-H",
             "127.0.0.1",
         ];
-        let shim = ["bash", "/home/u/.pyenv/shims/moto_server", "-H", "127.0.0.1"];
+        let shim = [
+            "bash",
+            "/home/u/.pyenv/shims/moto_server",
+            "-H",
+            "127.0.0.1",
+        ];
         for base in [&python[..], &shim[..]] {
             assert!(process(&[base, &["-p", "5000"]].concat()).is_moto_on(5000));
             assert!(!process(&[base, &["-p", "5001"]].concat()).is_moto_on(5000));
