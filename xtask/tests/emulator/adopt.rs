@@ -3,7 +3,7 @@
 //! with both; the record and the bucket are made out of band, the first deploy imports them,
 //! the next plan is empty and says the adoptions can go.
 
-use super::interrupt::leave_lock;
+use super::interrupt::{leave_lock, lock_info};
 use crate::support::fixtures::env;
 use crate::support::{cargo_xtask, commit_all, edit, workspace_copy, Moto};
 use aws_sdk_route53::types::{
@@ -87,11 +87,7 @@ fn existing_resources_are_adopted_and_the_next_plan_is_empty() {
     // and dies leaves the same lock in the table too, and `unlock` releases both.
     let e = env("staging");
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(ep.clone())).unwrap();
-    let info = serde_json::json!({
-        "ID": "tflock-1", "Operation": "OperationTypeApply", "Info": "", "Who": "tester@gone-host",
-        "Version": "1.11.4", "Created": "2026-01-02T03:04:05Z",
-        "Path": format!("{}/{}", e.names.state_bucket, e.backend.key),
-    });
+    let info = lock_info(&e, "tflock-1");
     aws.block_on(
         aws.s3()
             .put_object()

@@ -13,14 +13,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The lock item Terraform writes, as a run that died would leave it.
+/// The lock information Terraform writes for an apply by `tester@gone-host` on `e`'s state.
+pub(super) fn lock_info(e: &infra::Environment, id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "ID": id, "Operation": "OperationTypeApply", "Info": "", "Who": "tester@gone-host",
+        "Version": "1.11.4", "Created": "2026-01-02T03:04:05.000000Z",
+        "Path": format!("{}/{}", e.names.state_bucket, e.backend.key),
+    })
+}
+
 pub(super) fn leave_lock(endpoint: &str, name: &str, id: &str) {
     let e = env(name);
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
-    let info = serde_json::json!({
-        "ID": id, "Operation": "OperationTypeApply", "Info": "", "Who": "tester@gone-host",
-        "Version": "1.9.8", "Created": "2026-01-02T03:04:05.000000Z",
-        "Path": format!("{}/{}", e.names.state_bucket, e.backend.key),
-    });
+    let info = lock_info(&e, id);
     aws.block_on(
         aws.dynamodb()
             .put_item()
