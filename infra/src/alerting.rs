@@ -128,9 +128,10 @@ fn alb_watch(env: &Environment, kind: AlarmKind, threshold: &str) -> Parts {
         AlarmKind::UnhealthyHosts => {
             let metrics: Vec<Metric> = (0..n.target_groups.len())
                 .map(|i| {
+                    let colour = &n.colours[i];
                     let tg = (
                         "TargetGroup",
-                        format!("${{module.alb.target_group_arn_suffixes[{i}]}}"),
+                        format!("${{module.alb.target_group_arn_suffixes.{colour}}}"),
                     );
                     metric(
                         &format!("unhealthy{i}"),
@@ -169,45 +170,56 @@ fn alb_watch(env: &Environment, kind: AlarmKind, threshold: &str) -> Parts {
     }
 }
 
+/// `prefix0 + prefix1 + …`, one term per instance group (each `FILL`ed with 0: an idle colour
+/// reports nothing).
+fn per_group_sum(prefix: &str, groups: usize) -> String {
+    let terms: Vec<String> = (0..groups)
+        .map(|i| format!("FILL({prefix}{i}, 0)"))
+        .collect();
+    format!("({})", terms.join(" + "))
+}
+
 fn fleet_watch(env: &Environment, kind: AlarmKind, threshold: &str) -> Parts {
     let n = &env.names;
-    let asg = || vec![("AutoScalingGroupName", n.autoscaling_group.clone())];
+    let asg = |i: usize| vec![("AutoScalingGroupName", n.autoscaling_groups[i].clone())];
     let table = || vec![("TableName", n.table.clone())];
     let group = "AWS/AutoScaling";
+    let fleet = n.autoscaling_groups.join(" and ");
+    let groups = n.autoscaling_groups.len();
+    let each = |id: &str, namespace, name, stat| -> Vec<Metric> {
+        (0..groups)
+            .map(|i| metric(&format!("{id}{i}"), namespace, name, asg(i), stat))
+            .collect()
+    };
     match kind {
         AlarmKind::InServiceBelowDesired => (
-            vec![
-                metric("desired", group, "GroupDesiredCapacity", asg(), "Maximum"),
-                metric(
-                    "inservice",
-                    group,
-                    "GroupInServiceInstances",
-                    asg(),
-                    "Minimum",
-                ),
-            ],
-            Some("desired - inservice".into()),
+            [
+                each("desired", group, "GroupDesiredCapacity", "Maximum"),
+                each("inservice", group, "GroupInServiceInstances", "Minimum"),
+            ]
+            .concat(),
+            Some(format!(
+                "{} - {}",
+                per_group_sum("desired", groups),
+                per_group_sum("inservice", groups)
+            )),
             "GreaterThanOrEqualToThreshold",
-            format!(
-                "{threshold} or more of {} are not in service",
-                n.autoscaling_group
-            ),
+            format!("{threshold} or more of {fleet} are not in service"),
         ),
-        AlarmKind::StatusCheckFailed => (
-            vec![metric(
-                "status",
-                "AWS/EC2",
-                "StatusCheckFailed",
-                asg(),
-                "Maximum",
-            )],
-            None,
-            ABOVE,
-            format!(
-                "instances of {} fail their EC2 status checks",
-                n.autoscaling_group
-            ),
-        ),
+        AlarmKind::StatusCheckFailed => {
+            let metrics = each("status", "AWS/EC2", "StatusCheckFailed", "Maximum");
+            // One group: the alarm's own metric; several: the worst of them.
+            let expression = (groups > 1).then(|| {
+                let ids: Vec<String> = metrics.iter().map(|m| m.id.clone()).collect();
+                format!("MAX([{}])", ids.join(", "))
+            });
+            (
+                metrics,
+                expression,
+                ABOVE,
+                format!("instances of {fleet} fail their EC2 status checks"),
+            )
+        }
         _ => (
             vec![
                 metric(

@@ -167,6 +167,14 @@ impl EnvironmentBuilder {
             rollback_timeout_minutes: 15,
             discord_notifications: false,
             discord_webhook_env: "MHT_DISCORD_WEBHOOK_URL".into(),
+            // A placeholder answering 200 on every path until `image` names the API's own.
+            image: "hashicorp/http-echo".into(),
+            initial_version: "1.0".into(),
+            bake_seconds: 60,
+            health_timeout_seconds: 600,
+            healthy_seconds: 30,
+            batch_size: 1,
+            canary: vec![100],
         };
         let iam = Iam {
             roles: Role::ALL.to_vec(),

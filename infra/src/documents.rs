@@ -291,6 +291,15 @@ pub fn role_policy_document<T, C>(env: &Environment<T, C>, role: Role) -> Value 
                 vec![Arns::objects(&a.data)],
             ),
             table(),
+            // The instances' Docker awslogs driver writes the container's output.
+            allow(
+                "ContainerLogs",
+                &["logs:CreateLogStream", "logs:PutLogEvents"],
+                vec![format!(
+                    "{}:*",
+                    env.arn(NameKind::LogGroup, &env.names.app_log_group)
+                )],
+            ),
         ],
         Role::WorkerService => vec![
             allow(

@@ -12,7 +12,7 @@
 //!   catalog names;
 //! - `environments` (THE definitions), `checks` (isolation and parity) with `reach` (the
 //!   isolation proof over every policy document), `promotion` (the
-//!   promotion order), `cost` (the monthly estimate from the `prices` sheet, and the budget
+//!   promotion order), `release` (the live colour, weights and versions), `cost` (the monthly estimate from the `prices` sheet, and the budget
 //!   check) and `render` (the Terraform roots).
 //!
 //! Pure: no AWS SDK, no processes, no network.
@@ -29,6 +29,7 @@ pub mod pattern;
 pub mod prices;
 pub mod promotion;
 pub mod reach;
+pub mod release;
 pub mod render;
 pub mod rules;
 pub mod settings;

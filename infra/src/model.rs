@@ -323,11 +323,30 @@ impl Monitoring {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {
+    /// Release by blue-green (two instance groups behind a weighted listener) instead of
+    /// rolling one group a batch at a time.
     pub blue_green: bool,
+    /// Blue-green: minutes the previous colour stays up after a switch, ready for `rollback`.
     pub rollback_timeout_minutes: u32,
     pub discord_notifications: bool,
     /// Name of the environment variable that holds the Discord webhook URL (never stored).
     pub discord_webhook_env: String,
+    /// The application's container image repository, without a tag (the tag is the version).
+    pub image: String,
+    /// The version (image tag) a new environment starts with; later `deploy --version` sets it.
+    pub initial_version: String,
+    /// Blue-green: seconds traffic stays at each step (the last included) while the new
+    /// colour's health and the 5xx alarm are watched; trouble undoes the shift.
+    pub bake_seconds: u32,
+    /// Seconds new instances get to become healthy before the release gives up.
+    pub health_timeout_seconds: u32,
+    /// Seconds every new target must stay healthy before traffic moves to it.
+    pub healthy_seconds: u32,
+    /// Rolling: instances replaced at a time; the group surges by this many above its count,
+    /// so healthy capacity never drops.
+    pub batch_size: u32,
+    /// Blue-green: percentages of traffic on the new colour, step by step, ending at 100.
+    pub canary: Vec<u32>,
 }
 
 /// How Terraform locks the state: the DynamoDB lock table, S3 native locking (a `.tflock`
@@ -594,9 +613,12 @@ pub struct Names {
     pub alb: String,
     pub alb_security_group: String,
     pub instance_security_group: String,
+    /// The instance groups by colour: `blue` and `green` for blue-green, else `app`; the target
+    /// groups, launch templates and auto scaling groups below are in this order.
+    pub colours: Vec<String>,
     pub target_groups: Vec<String>,
-    pub launch_template: String,
-    pub autoscaling_group: String,
+    pub launch_templates: Vec<String>,
+    pub autoscaling_groups: Vec<String>,
     pub instance: String,
     pub instance_profile: String,
     pub data_bucket: String,
@@ -619,6 +641,9 @@ pub struct Names {
     pub alarm_function_log_group: String,
     /// SSM SecureString parameter holding the Discord webhook URL (its value is never rendered).
     pub webhook_parameter: String,
+    /// SSM parameter holding the release state (`infra::release`): the live colour, weights and
+    /// the version on each colour. Terraform reads it; `deploy` and `rollback` write it.
+    pub release_parameter: String,
     /// The queue `test-alerts` subscribes to the topic for the length of a run.
     pub alert_probe_queue: String,
     pub app_log_group: String,
@@ -646,6 +671,10 @@ impl Names {
         } else {
             &["app"]
         };
+        let grouped = |what: &str, colour: &str| match colour {
+            "app" => format!("{p}-{what}"),
+            _ => format!("{p}-{what}-{colour}"),
+        };
         Names {
             vpc: format!("{p}-vpc"),
             subnets: (1..=network.subnet_cidrs.len())
@@ -654,9 +683,11 @@ impl Names {
             alb: format!("{p}-alb"),
             alb_security_group: format!("{p}-alb-sg"),
             instance_security_group: format!("{p}-instance-sg"),
+            colours: colors.iter().map(|c| c.to_string()).collect(),
             target_groups: colors.iter().map(|c| format!("{p}-tg-{c}")).collect(),
-            launch_template: format!("{p}-lt"),
-            autoscaling_group: format!("{p}-asg"),
+            // One group keeps the names it had before colours: `-lt`, `-asg`.
+            launch_templates: colors.iter().map(|c| grouped("lt", c)).collect(),
+            autoscaling_groups: colors.iter().map(|c| grouped("asg", c)).collect(),
             instance: format!("{p}-api"),
             instance_profile: format!("{p}-api-profile"),
             data_bucket: format!("{p}-data"),
@@ -691,6 +722,7 @@ impl Names {
             alarm_function_role: format!("{p}-alarm-discord-role"),
             alarm_function_log_group: format!("/aws/lambda/{p}-alarm-discord"),
             webhook_parameter: format!("/{project}/{env}/discord-webhook"),
+            release_parameter: format!("/{project}/{env}/release"),
             alert_probe_queue: format!("{p}-alert-probe"),
             app_log_group: format!("/{project}/{env}/app"),
             sqs_log_group: format!("/{project}/{env}/sqs"),
@@ -719,16 +751,6 @@ impl Names {
                 K::SecurityGroup,
                 "names.instance_security_group".into(),
                 &self.instance_security_group,
-            ),
-            (
-                K::LaunchTemplate,
-                "names.launch_template".into(),
-                &self.launch_template,
-            ),
-            (
-                K::AutoScalingGroup,
-                "names.autoscaling_group".into(),
-                &self.autoscaling_group,
             ),
             (K::Tag, "names.instance".into(), &self.instance),
             (
@@ -769,6 +791,16 @@ impl Names {
         for (i, t) in self.target_groups.iter().enumerate() {
             out.push((K::TargetGroup, format!("names.target_groups[{i}]"), t));
         }
+        for (i, t) in self.launch_templates.iter().enumerate() {
+            out.push((K::LaunchTemplate, format!("names.launch_templates[{i}]"), t));
+        }
+        for (i, t) in self.autoscaling_groups.iter().enumerate() {
+            out.push((
+                K::AutoScalingGroup,
+                format!("names.autoscaling_groups[{i}]"),
+                t,
+            ));
+        }
         for (role, n) in &self.roles {
             out.push((K::Role, format!("names.roles.{}", role.slug()), n));
         }
@@ -779,6 +811,11 @@ impl Names {
             out.push((K::Group, format!("names.team_groups[{i}]"), n));
         }
         out.push((K::Role, "names.deploy_role".into(), &self.deploy_role));
+        out.push((
+            K::Parameter,
+            "names.release_parameter".into(),
+            &self.release_parameter,
+        ));
         for (kind, n) in &self.alarms {
             out.push((K::Alarm, format!("names.alarms.{}", kind.slug()), n));
         }

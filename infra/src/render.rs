@@ -8,6 +8,7 @@ use crate::documents::{
 };
 use crate::expect;
 use crate::model::{Environment, Role, LOCKFILE_TERRAFORM};
+use crate::release::ReleaseState;
 use serde_json::{json, Map, Value};
 
 /// What marks a file as generated, and by what.
@@ -132,7 +133,9 @@ fn alb(env: &Environment) -> Value {
         "vpc_id": "${module.network.vpc_id}",
         "subnet_ids": "${module.network.subnet_ids}",
         "security_group_id": "${module.network.alb_security_group_id}",
-        "target_group_names": env.names.target_groups,
+        "target_group_names": by_colour(env, &env.names.target_groups),
+        // The live weights, from the release state.
+        "weights": "${{ for colour, state in local.release.colours : colour => state.weight }}",
         "app_port": env.compute.app_port,
         "health_check_path": env.compute.health_check_path,
         "certificate_arn": "${module.dns.certificate_arn}",
@@ -144,21 +147,94 @@ fn alb(env: &Environment) -> Value {
     })
 }
 
+/// `colour → value`, from a list of names in the order of `names.colours`.
+fn by_colour(env: &Environment, values: &[String]) -> Map<String, Value> {
+    env.names
+        .colours
+        .iter()
+        .zip(values)
+        .map(|(c, v)| (c.clone(), json!(v)))
+        .collect()
+}
+
 fn compute(env: &Environment) -> Value {
     let n = &env.names;
+    let d = &env.deployment;
+    let names: Map<String, Value> = n
+        .colours
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let group = json!({
+                "launch_template_name": n.launch_templates[i],
+                "autoscaling_group_name": n.autoscaling_groups[i],
+            });
+            (c.clone(), group)
+        })
+        .collect();
+    // Each colour's version from the release state; its instances while it is up and its
+    // rollback window (`until`) has not ended at plan time.
+    let groups = format!(
+        "${{{{ for colour, state in local.release.colours : colour => merge({}[colour], {{ version = state.version, capacity = state.up && timecmp(plantimestamp(), state.until) < 0 ? {} : 0 }}) }}}}",
+        Value::Object(names),
+        env.compute.instance_count
+    );
     json!({
         "name": n.instance,
-        "launch_template_name": n.launch_template,
-        "autoscaling_group_name": n.autoscaling_group,
+        "groups": groups,
+        "surge": if d.blue_green { 0 } else { d.batch_size },
+        "image": d.image,
         "instance_type": env.compute.instance_type.name,
-        "instance_count": env.compute.instance_count,
         "subnet_ids": "${module.network.subnet_ids}",
         "security_group_id": "${module.network.instance_security_group_id}",
         "target_group_arns": "${module.alb.target_group_arns}",
         "instance_profile_name": "${module.iam.instance_profile_name}",
         "app_port": env.compute.app_port,
         "imds_hop_limit": env.compute.imds_hop_limit,
+        "log_group_name": n.app_log_group,
+        "region": env.region,
     })
+}
+
+/// The release state Terraform reads: the parameter's value (written by `deploy` and
+/// `rollback`; Terraform only creates it), or `var.release` while `deploy` plans a release.
+fn release(env: &Environment) -> (Value, Value, Value) {
+    let variable = json!({"release": {
+        "description": "Release state to plan with instead of the parameter's (set by `cargo xtask deploy --version`)",
+        "type": "string",
+        "default": null,
+    }});
+    let parameter = json!({"release": {
+        "name": env.names.release_parameter,
+        "description": "Release state of this environment (live colour, weights, versions); written by cargo xtask deploy and rollback",
+        "type": "String",
+        "insecure_value": ReleaseState::initial(env).to_json(),
+        "lifecycle": {"ignore_changes": ["insecure_value"]},
+    }});
+    let local = json!(
+        "${jsondecode(var.release != null ? var.release : aws_ssm_parameter.release.insecure_value)}"
+    );
+    (variable, parameter, local)
+}
+
+/// `moved` blocks from the addresses of the single instance group and the target groups keyed
+/// by name, to the ones keyed by colour: a deployed environment keeps its resources.
+fn moved(env: &Environment) -> Vec<Value> {
+    let n = &env.names;
+    let first = &n.colours[0];
+    let mut out: Vec<Value> = ["aws_launch_template", "aws_autoscaling_group"]
+        .iter()
+        .map(|r| json!({"from": format!("module.compute.{r}.this"), "to": format!("module.compute.{r}.this[\"{first}\"]")}))
+        .collect();
+    if env.compute.load_balancer {
+        for (c, tg) in n.colours.iter().zip(&n.target_groups) {
+            out.push(json!({
+                "from": format!("module.alb.aws_lb_target_group.this[\"{tg}\"]"),
+                "to": format!("module.alb.aws_lb_target_group.this[\"{c}\"]"),
+            }));
+        }
+    }
+    out
 }
 
 fn iam(env: &Environment) -> Value {
@@ -372,6 +448,7 @@ pub fn root(env: &Environment) -> Value {
         "queue_url": {"description": "URL of the job queue", "value": "${module.sqs.queue_url}"},
         "alerts_topic_arn": {"description": "Alerts SNS topic", "value": "${module.monitoring.alerts_topic_arn}"},
     });
+    let (release_variable, release_parameter, release_local) = release(env);
     let mut root = json!({
         "//": GENERATED,
         "terraform": {
@@ -381,7 +458,10 @@ pub fn root(env: &Environment) -> Value {
         },
         // The shared hosted zone, one value for the dns module and the import ids of adopted
         // records; the emulator override replaces it with the emulator's zone.
-        "locals": {"zone_id": env.dns.zone.zone_id},
+        "locals": {"zone_id": env.dns.zone.zone_id, "release": release_local},
+        "variable": release_variable,
+        "resource": {"aws_ssm_parameter": release_parameter},
+        "moved": moved(env),
         "provider": {"aws": provider},
         "module": modules(env),
         "output": outputs,

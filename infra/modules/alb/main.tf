@@ -1,7 +1,7 @@
 locals {
-  # Blue is the first target group, green the second; the HTTPS listener sends all traffic
-  # to blue until a deployment shifts the weights.
-  target_groups = var.enabled ? { for index, name in var.target_group_names : name => index } : {}
+  # One target group per colour (blue and green, or the one group of a rolling environment);
+  # the HTTPS listener forwards by the release state's weights.
+  target_groups = var.enabled ? var.target_group_names : {}
 }
 
 ################################################################################
@@ -38,7 +38,7 @@ resource "aws_lb" "this" {
 resource "aws_lb_target_group" "this" {
   for_each = local.target_groups
 
-  name                 = each.key
+  name                 = each.value
   vpc_id               = var.vpc_id
   port                 = var.app_port
   protocol             = "HTTP"
@@ -57,7 +57,7 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = 3
   }
 
-  tags = { Name = each.key }
+  tags = { Name = each.value }
 }
 
 ################################################################################
@@ -95,7 +95,7 @@ resource "aws_lb_listener" "https" {
 
   default_action {
     type             = "forward"
-    target_group_arn = var.blue_green ? null : aws_lb_target_group.this[var.target_group_names[0]].arn
+    target_group_arn = var.blue_green ? null : one(values(aws_lb_target_group.this)).arn
 
     dynamic "forward" {
       for_each = var.blue_green ? [true] : []
@@ -106,7 +106,7 @@ resource "aws_lb_listener" "https" {
 
           content {
             arn    = aws_lb_target_group.this[target_group.key].arn
-            weight = target_group.value == 0 ? 100 : 0
+            weight = var.weights[target_group.key]
           }
         }
       }

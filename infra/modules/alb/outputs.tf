@@ -14,11 +14,11 @@ output "arn_suffix" {
 }
 
 output "target_group_arns" {
-  description = "ARNs of the target groups"
-  value       = [for name in var.target_group_names : aws_lb_target_group.this[name].arn if var.enabled]
+  description = "ARNs of the target groups by colour (empty without the load balancer)"
+  value       = { for colour, group in aws_lb_target_group.this : colour => group.arn }
 }
 
 output "target_group_arn_suffixes" {
-  description = "ARN suffixes of the target groups for CloudWatch metrics, in the order of target_group_names"
-  value       = [for name in var.target_group_names : aws_lb_target_group.this[name].arn_suffix if var.enabled]
+  description = "ARN suffixes of the target groups by colour, for CloudWatch metrics"
+  value       = { for colour, group in aws_lb_target_group.this : colour => group.arn_suffix }
 }

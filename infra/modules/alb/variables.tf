@@ -24,8 +24,13 @@ variable "security_group_id" {
 }
 
 variable "target_group_names" {
-  description = "Target group names: one, or blue and green when blue_green is on"
-  type        = list(string)
+  description = "Target group name by colour: one group, or blue and green when blue_green is on"
+  type        = map(string)
+}
+
+variable "weights" {
+  description = "Percentage of the HTTPS listener's traffic by colour (the release state's), adding up to 100"
+  type        = map(number)
 }
 
 variable "app_port" {

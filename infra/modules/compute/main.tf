@@ -1,17 +1,23 @@
 locals {
-  container_args = coalesce(var.container_args, ["-listen=:${var.app_port}", "-text=ok"])
-
-  # Amazon Linux 2023 ships Docker in its repositories; the container gets the host network
-  # and PORT so the API image can listen on app_port.
-  user_data = <<-EOT
+  # Amazon Linux 2023 ships Docker in its repositories. The container gets the host network
+  # and PORT so the API image can listen on app_port; its output goes to the environment's
+  # application log group (Docker's awslogs driver, one stream per colour and instance).
+  user_data = { for colour, group in var.groups : colour => <<-EOT
     #!/bin/bash
     set -euo pipefail
     dnf install -y docker
     systemctl enable --now docker
+    token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
+    instance=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
     docker run -d --name api --restart always --network host \
-      -e PORT=${var.app_port} \
-      ${var.container_image} ${join(" ", local.container_args)}
+      --log-driver awslogs \
+      --log-opt awslogs-region=${var.region} \
+      --log-opt awslogs-group=${var.log_group_name} \
+      --log-opt awslogs-stream=${colour}/$instance \
+      -e PORT=${var.app_port} -e VERSION=${group.version} \
+      ${var.image}:${group.version} ${join(" ", coalesce(var.container_args, ["-listen=:${var.app_port}", "-text=${group.version}"]))}
   EOT
+  }
 }
 
 ################################################################################
@@ -29,12 +35,14 @@ data "aws_ssm_parameter" "ami" {
 data "aws_default_tags" "current" {}
 
 resource "aws_launch_template" "this" {
+  for_each = var.groups
+
   #checkov:skip=CKV_AWS_88:public IPs instead of a NAT gateway (about $33 a month per environment, not in the plan); inbound is only the app port from the load balancer
-  name                   = var.launch_template_name
+  name                   = each.value.launch_template_name
   image_id               = data.aws_ssm_parameter.ami.insecure_value
   instance_type          = var.instance_type
   update_default_version = true
-  user_data              = base64encode(local.user_data)
+  user_data              = base64encode(local.user_data[each.key])
 
   iam_instance_profile {
     name = var.instance_profile_name
@@ -75,10 +83,10 @@ resource "aws_launch_template" "this" {
   # from here. Provider default_tags do not reach either, hence aws_default_tags.
   tag_specifications {
     resource_type = "volume"
-    tags          = merge(data.aws_default_tags.current.tags, { Name = var.name })
+    tags          = merge(data.aws_default_tags.current.tags, { Name = var.name, Colour = each.key })
   }
 
-  tags = { Name = var.launch_template_name }
+  tags = { Name = each.value.launch_template_name }
 
   lifecycle {
     # The emulator (moto) echoes the launch template's own tags back as an extra
@@ -93,24 +101,28 @@ resource "aws_launch_template" "this" {
 ################################################################################
 
 resource "aws_autoscaling_group" "this" {
-  name                      = var.autoscaling_group_name
-  min_size                  = var.instance_count
-  max_size                  = var.instance_count
-  desired_capacity          = var.instance_count
+  for_each = var.groups
+
+  name = each.value.autoscaling_group_name
+  # A colour's capacity comes from the release state: the instance count while it is up, 0
+  # after its rollback window. A rolling group may surge above it while it is replaced.
+  min_size                  = each.value.capacity
+  max_size                  = each.value.capacity + var.surge
+  desired_capacity          = each.value.capacity
   vpc_zone_identifier       = var.subnet_ids
-  target_group_arns         = var.target_group_arns
+  target_group_arns         = compact([lookup(var.target_group_arns, each.key, "")])
   health_check_type         = length(var.target_group_arns) > 0 ? "ELB" : "EC2"
   health_check_grace_period = 300
   # The in-service-below-desired alarm compares these two.
   enabled_metrics = ["GroupDesiredCapacity", "GroupInServiceInstances"]
 
   launch_template {
-    id      = aws_launch_template.this.id
-    version = aws_launch_template.this.latest_version
+    id      = aws_launch_template.this[each.key].id
+    version = aws_launch_template.this[each.key].latest_version
   }
 
   dynamic "tag" {
-    for_each = merge(data.aws_default_tags.current.tags, { Name = var.name })
+    for_each = merge(data.aws_default_tags.current.tags, { Name = var.name, Colour = each.key })
 
     content {
       key                 = tag.key

@@ -1,4 +1,4 @@
-output "autoscaling_group_name" {
-  description = "Name of the auto scaling group"
-  value       = aws_autoscaling_group.this.name
+output "autoscaling_group_names" {
+  description = "Names of the auto scaling groups by colour"
+  value       = { for colour, group in aws_autoscaling_group.this : colour => group.name }
 }

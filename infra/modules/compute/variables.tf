@@ -3,24 +3,40 @@ variable "name" {
   type        = string
 }
 
-variable "launch_template_name" {
-  description = "Launch template name"
+variable "groups" {
+  description = "Instance groups by colour (one, or blue and green): names, the version (image tag) each runs and its capacity"
+  type = map(object({
+    launch_template_name   = string
+    autoscaling_group_name = string
+    version                = string
+    capacity               = number
+  }))
+}
+
+variable "surge" {
+  description = "Instances a group may run above its capacity while a rolling release replaces it"
+  type        = number
+  default     = 0
+}
+
+variable "image" {
+  description = "Container image repository the instances run, without a tag (the tag is the group's version)"
   type        = string
 }
 
-variable "autoscaling_group_name" {
-  description = "Auto scaling group name"
+variable "log_group_name" {
+  description = "CloudWatch Logs group the containers write to (awslogs driver)"
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the log group"
   type        = string
 }
 
 variable "instance_type" {
   description = "EC2 instance type"
   type        = string
-}
-
-variable "instance_count" {
-  description = "Desired, minimum and maximum instance count"
-  type        = number
 }
 
 variable "subnet_ids" {
@@ -34,8 +50,8 @@ variable "security_group_id" {
 }
 
 variable "target_group_arns" {
-  description = "Target groups the instances register with"
-  type        = list(string)
+  description = "Target group ARN by colour that each group's instances register with (empty without a load balancer)"
+  type        = map(string)
 }
 
 variable "instance_profile_name" {
@@ -48,14 +64,8 @@ variable "app_port" {
   type        = number
 }
 
-variable "container_image" {
-  description = "Container image the instances run on app_port; the default is a placeholder answering 200 on every path"
-  type        = string
-  default     = "hashicorp/http-echo:1.0"
-}
-
 variable "container_args" {
-  description = "Arguments of the container, null for the placeholder's `-listen=:<app_port> -text=ok`"
+  description = "Arguments of the container, null for the placeholder's `-listen=:<app_port> -text=<version>`"
   type        = list(string)
   default     = null
 }

@@ -122,6 +122,10 @@ rules! {
     SUBSCRIPTION = "monitoring.subscription", "SNS API Reference, Subscribe Endpoint: an e-mail address for `email`, an `https://` URL for `https`";
     ROLLBACK_TIMEOUT = "deployment.rollback-timeout", "this tool: a rollback timeout between 1 and 60 minutes";
     BLUE_GREEN_ALB = "deployment.blue-green", "this layout: blue-green switches target groups behind the load balancer, so it needs one";
+    RELEASE_IMAGE = "deployment.image", "Docker, image references: a repository is lowercase `/`-separated parts of `a-z0-9._-`, a tag 1-128 characters of `A-Za-z0-9_.-`";
+    RELEASE_CANARY = "deployment.canary", "this tool: canary steps rise strictly, each 1-100 percent, and end at 100";
+    RELEASE_TIMING = "deployment.timing", "this tool: bake 0-3600 s; health timeout 30-3600 s; the healthy time fits in the health timeout";
+    RELEASE_BATCH = "deployment.batch-size", "this tool: a rolling batch replaces 1 to instance_count instances at a time";
     WEBHOOK_ENV = "deployment.webhook-env", "POSIX: environment variable names are `[A-Z_][A-Z0-9_]*`";
     BACKEND_KEY = "backend.key", "Terraform S3 backend: `key` must not start or end with `/` nor contain `//`";
     BACKEND_ARGUMENT = "backend.argument", "Terraform S3 backend, Configuration: only its documented arguments are accepted";
