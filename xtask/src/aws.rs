@@ -173,6 +173,14 @@ impl Aws {
         aws_sdk_sns::Client::new(&self.config)
     }
 
+    pub fn elb(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+    }
+
+    pub fn autoscaling(&self) -> aws_sdk_autoscaling::Client {
+        aws_sdk_autoscaling::Client::new(&self.config)
+    }
+
     /// Refuse unless the credentials belong to the account the environment declares.
     /// Returns the caller's ARN.
     pub fn guard_account(&self, env: &Environment) -> Result<String> {

@@ -102,13 +102,22 @@ pub fn user(root: &Path) -> String {
 
 /// Now as `2026-11-28T17:08:20Z` (UTC), without a date crate.
 pub fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
+    utc_at(unix_now())
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// The UTC time `secs` seconds after the Unix epoch, written `2026-11-28T17:08:20Z`.
+pub fn utc_at(secs: i64) -> String {
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;

@@ -23,6 +23,7 @@ macro_rules! eprintln {
 pub mod aws;
 pub mod backend;
 pub mod exit;
+pub mod fleet;
 pub mod generated;
 pub mod git;
 pub mod interrupt;
@@ -35,6 +36,7 @@ pub mod prerequisites;
 pub mod project;
 pub mod prompt;
 pub mod records;
+pub mod release;
 pub mod report;
 pub mod s3;
 pub mod scan;
@@ -108,6 +110,10 @@ enum Task {
     Destroy(tasks::deploy::Destroy),
     /// List the recorded deployments of an environment
     History(tasks::deploy::History),
+    /// Move traffic back to the previous colour while its rollback window is open
+    Rollback(tasks::rollback::Rollback),
+    /// The live colour, weights, version on each colour, target health and rollback window
+    Status(tasks::status::Status),
     /// An environment's Terraform outputs (one by name prints its raw value, for scripts)
     Output(tasks::outputs::Outputs),
     /// List the environments: account, region, protection, promotion order, last deploy
@@ -200,6 +206,8 @@ fn dispatch(task: Task, p: &project::Project) -> anyhow::Result<ExitCode> {
         Task::Deploy(t) => t.run(p),
         Task::Destroy(t) => t.run(p),
         Task::History(t) => t.run(p),
+        Task::Rollback(t) => t.run(p),
+        Task::Status(t) => t.run(p),
         Task::Output(t) => t.run(p),
         Task::Envs(t) => t.run(p),
         Task::Affected(t) => t.run(p),

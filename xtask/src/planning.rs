@@ -38,6 +38,10 @@ pub struct PlanMeta {
     pub sha256: String,
     /// When the plan was made (UTC).
     pub created: String,
+    /// The release state the plan puts a new version in with (`--version`), JSON; the deploy
+    /// that applies the plan then releases it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// The metadata file of a saved plan.
@@ -83,20 +87,40 @@ pub fn prepare(p: &Project, env: &Environment, aws: &Aws) -> Result<Run> {
 /// [`prepare`], then a plan for the run's own use (`deploy` without `--plan`,
 /// `validate --live`), saved as `.mht/plans/<env>.run.tfplan` so that it never replaces a
 /// plan saved for review.
-pub fn plan_env(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
-    plan_to(p, env, aws, &format!("{}.run.tfplan", env.name))
+pub fn plan_env(
+    p: &Project,
+    env: &Environment,
+    aws: &Aws,
+    release: Option<String>,
+) -> Result<Planned> {
+    plan_to(p, env, aws, &format!("{}.run.tfplan", env.name), release)
 }
 
 /// [`prepare`], then the plan `plan` saves for review and `deploy --plan` applies:
 /// `.mht/plans/<env>.tfplan`.
-pub fn plan_for_review(p: &Project, env: &Environment, aws: &Aws) -> Result<Planned> {
-    plan_to(p, env, aws, &format!("{}.tfplan", env.name))
+pub fn plan_for_review(
+    p: &Project,
+    env: &Environment,
+    aws: &Aws,
+    release: Option<String>,
+) -> Result<Planned> {
+    plan_to(p, env, aws, &format!("{}.tfplan", env.name), release)
 }
 
-/// [`prepare`], then a plan saved as `.mht/plans/<file>` with its metadata beside it.
-fn plan_to(p: &Project, env: &Environment, aws: &Aws, file: &str) -> Result<Planned> {
+/// [`prepare`], then a plan saved as `.mht/plans/<file>` with its metadata beside it; with
+/// `release`, planned with that release state instead of the parameter's.
+fn plan_to(
+    p: &Project,
+    env: &Environment,
+    aws: &Aws,
+    file: &str,
+    release: Option<String>,
+) -> Result<Planned> {
     let start = Instant::now();
-    let run = prepare(p, env, aws)?;
+    let mut run = prepare(p, env, aws)?;
+    if let Some(state) = &release {
+        run.vars.push(("release".into(), state.clone()));
+    }
     let plan_file = p.private_dir("plans")?.join(file);
     let summary = run.plan(&plan_file)?;
     // Terraform writes it world-readable; it holds state values.
@@ -112,6 +136,7 @@ fn plan_to(p: &Project, env: &Environment, aws: &Aws, file: &str) -> Result<Plan
         clean: crate::git::dirty(&p.root).is_ok_and(|d| d.is_empty()),
         sha256: sha256(&plan_file)?,
         created: crate::git::utc_now(),
+        release,
     };
     let path = meta_path(&plan_file);
     std::fs::write(&path, serde_json::to_string_pretty(&meta)? + "\n")

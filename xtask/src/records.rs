@@ -19,6 +19,8 @@ pub enum Action {
     #[default]
     Deploy,
     Destroy,
+    /// Traffic moved back to the previous colour by `rollback`.
+    Rollback,
 }
 
 impl std::fmt::Display for Action {
@@ -26,6 +28,7 @@ impl std::fmt::Display for Action {
         f.write_str(match self {
             Action::Deploy => "deploy",
             Action::Destroy => "destroy",
+            Action::Rollback => "rollback",
         })
     }
 }
@@ -119,6 +122,12 @@ pub struct Record {
     pub durations: Vec<(String, f64)>,
     /// Set when the promotion gate was overridden: who asked, recorded.
     pub promotion_gate_override: bool,
+    /// The version (image tag) taking traffic when the run ended (absent in older records).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// What the release did: `blue → green (2.0)`, `rolled 2 instance(s)`, the undo of a shift.
+    #[serde(default)]
+    pub release: Option<String>,
 }
 
 impl Record {

@@ -166,7 +166,8 @@ const SERVICES: [&str; 18] = [
 /// The override that aims `env`'s root at the emulator at `endpoint`, with the emulator's own
 /// ID of the shared hosted zone (the root's local `zone_id`, for the dns module and the import
 /// ids of adopted records). Features moto lacks or breaks are switched off here, and only
-/// here: CloudTrail (trails by ARN fail), Intelligent-Tiering, the DLQ redrive-allow policy (never
+/// here: CloudTrail (trails by ARN fail), Intelligent-Tiering, the instances' user data (no
+/// instance launches from a new launch template version with it), the DLQ redrive-allow policy (never
 /// reported back) and the TLS-only deny (moto ignores policy conditions: the bucket policies are
 /// the model's, built without it, as `setup-backend` writes them there); `force_destroy` lets the
 /// log bucket go with its logs.
@@ -217,6 +218,7 @@ pub fn emulator_override(
                 "bucket_policies": infra::render::bucket_policies(&buckets),
             },
             "sqs": {"redrive_allow_policy_enabled": false},
+            "compute": {"user_data_enabled": false},
             "monitoring": {
                 "cloudtrail_enabled": false,
                 "budget_enabled": false,
@@ -229,12 +231,16 @@ pub fn emulator_override(
 /// Write the emulator override into `env`'s root, or remove it (`None`) so that a run against
 /// AWS can never pick up emulator endpoints.
 /// What the emulator override switches off, and why (README, "What the emulator cannot show").
-pub const EMULATOR_SKIPS: [(&str, &str); 6] = [
+pub const EMULATOR_SKIPS: [(&str, &str); 7] = [
     (
         "the CloudTrail trail",
         "moto 5.2 breaks on its bucket policy check",
     ),
     ("S3 Intelligent-Tiering", "moto 5.2 lacks the API"),
+    (
+        "the instances' user data (Docker, the image at its version, container logs)",
+        "moto 5.2 fails to launch from a launch template version that has user data; the version is still in each launch template's description",
+    ),
     ("the DLQ redrive-allow policy", "moto 5.2 breaks on it"),
     (
         "the TLS-only bucket policy deny",
@@ -284,6 +290,8 @@ pub struct Run {
     data_dir: Option<PathBuf>,
     /// Wall time spent inside Terraform so far (to report the tool's own overhead).
     pub spent: std::cell::Cell<std::time::Duration>,
+    /// Input variables given to Terraform (`TF_VAR_<name>`).
+    pub vars: Vec<(String, String)>,
 }
 
 impl Run {
@@ -303,6 +311,9 @@ impl Run {
         }
         if let Some(data) = &self.data_dir {
             cmd.env("TF_DATA_DIR", data);
+        }
+        for (name, value) in &self.vars {
+            cmd.env(format!("TF_VAR_{name}"), value);
         }
         cmd
     }
@@ -411,6 +422,7 @@ impl Run {
             config: cli_config(p)?,
             data_dir: None,
             spent: Default::default(),
+            vars: Vec::new(),
         })
     }
 

@@ -42,7 +42,7 @@ resource "aws_launch_template" "this" {
   image_id               = data.aws_ssm_parameter.ami.insecure_value
   instance_type          = var.instance_type
   update_default_version = true
-  user_data              = base64encode(local.user_data[each.key])
+  user_data              = var.user_data_enabled ? base64encode(local.user_data[each.key]) : null
 
   iam_instance_profile {
     name = var.instance_profile_name
@@ -85,6 +85,10 @@ resource "aws_launch_template" "this" {
     resource_type = "volume"
     tags          = merge(data.aws_default_tags.current.tags, { Name = var.name, Colour = each.key })
   }
+
+  # The version in the description too (a new launch template version each release), where
+  # the console and `describe-launch-template-versions` show it.
+  description = "${var.name} ${each.key}: version ${each.value.version}"
 
   tags = { Name = each.value.launch_template_name }
 

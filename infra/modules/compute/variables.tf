@@ -75,3 +75,9 @@ variable "imds_hop_limit" {
   type        = number
   default     = 1
 }
+
+variable "user_data_enabled" {
+  description = "Start the container from the instances' user data; off only where the launch cannot take it (the local emulator)"
+  type        = bool
+  default     = true
+}

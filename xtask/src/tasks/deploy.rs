@@ -3,13 +3,16 @@
 //! environment's state bucket, and a Discord notification where the environment asks for one.
 
 use crate::aws::Aws;
+use crate::fleet::Fleet;
 use crate::interrupt;
 use crate::planning::{plan_env, saved_plan};
 use crate::project::{shown, shown_at_most, Project};
 use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
+use crate::release::{self, Release, Timing};
 use crate::{git, table};
 use anyhow::{bail, Result};
+use infra::release::ReleaseState;
 use infra::Environment;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -33,6 +36,14 @@ pub struct Deploy {
     /// environment or commit, changed since, or stale)
     #[arg(long, value_name = "FILE")]
     plan: Option<std::path::PathBuf>,
+    /// Release this version (image tag): rolled onto a rolling environment, put on the idle
+    /// colour of a blue-green one; without it the version live is kept
+    #[arg(long, value_name = "TAG", conflicts_with = "plan", value_parser = crate::release::version_tag)]
+    version: Option<String>,
+    /// Blue-green: shift traffic in these steps (percent on the new colour, e.g. `10,50,100`),
+    /// baking after each; default: the environment's `deployment.canary`
+    #[arg(long, value_name = "STEPS", value_parser = canary_steps)]
+    canary: Option<Steps>,
     /// Run by `demo`/`bench` on the emulator: the confirmation is theirs (never from the CLI).
     #[arg(skip)]
     on_emulator_by_tool: bool,
@@ -54,7 +65,7 @@ pub struct History {
 
 /// Post the result to the environment's Discord webhook, if it has one. Never fails the deploy;
 /// never prints the URL.
-fn notify(env: &Environment, text: &str) {
+pub(crate) fn notify(env: &Environment, text: &str) {
     if !env.deployment.discord_notifications {
         return;
     }
@@ -86,6 +97,15 @@ fn notify(env: &Environment, text: &str) {
     }
 }
 
+/// Canary steps, percent of traffic on the new colour.
+#[derive(Clone, Debug)]
+pub struct Steps(Vec<u32>);
+
+/// `--canary`'s parser: `10,50,100`.
+fn canary_steps(text: &str) -> Result<Steps, String> {
+    infra::release::parse_canary(text).map(Steps)
+}
+
 /// Fails with "interrupted" when a signal came in; `when` says what that leaves.
 fn stop_if_interrupted(when: &str) -> Result<()> {
     if interrupt::interrupted() {
@@ -113,12 +133,21 @@ fn interrupted(aws: &Aws, env: &Environment) -> ExitCode {
 /// Whether `commit` has a successful deployment to `prev` recorded by one of `prev`'s deployers.
 /// Records of the commit by anyone else are ignored, each named with its caller. On the emulator,
 /// which has no deploy role, the identity this run uses (`caller`) counts as a deployer too.
-fn promoted(aws: &Aws, prev: &Environment, commit: &str, caller: &str) -> Result<bool> {
+fn promoted(
+    aws: &Aws,
+    prev: &Environment,
+    commit: &str,
+    version: Option<&str>,
+    caller: &str,
+) -> Result<bool> {
     let mut promoted = false;
     let records = records::list(aws, prev)?;
-    let successes = records
-        .iter()
-        .filter(|r| r.action == Action::Deploy && r.commit == commit && r.succeeded());
+    let successes = records.iter().filter(|r| {
+        r.action == Action::Deploy
+            && r.commit == commit
+            && r.succeeded()
+            && version.is_none_or(|v| r.version.as_deref() == Some(v))
+    });
     for r in successes {
         if records::by_deployer(aws, prev, caller, r) {
             promoted = true;
@@ -149,10 +178,20 @@ fn report(env: &Environment, record: &Record) {
     } else {
         "FAILED to deploy"
     };
+    let version = record
+        .version
+        .as_ref()
+        .map(|v| format!(" version {v}"))
+        .unwrap_or_default();
+    let release = record
+        .release
+        .as_ref()
+        .map(|r| format!(", release {r}"))
+        .unwrap_or_default();
     notify(
         env,
         &format!(
-            "mht-api `{}` {icon} commit {} ({} to add, {} to change, {} to destroy): {}",
+            "mht-api `{}` {icon} commit {}{version} ({} to add, {} to change, {} to destroy{release}): {}",
             env.name,
             short(&record.commit),
             record.add,
@@ -190,7 +229,17 @@ impl Deploy {
             skip_promotion_gate: false,
             no_checks: false,
             plan: None,
+            version: None,
+            canary: None,
             on_emulator_by_tool: true,
+        }
+    }
+
+    /// [`Deploy::confirmed`], releasing `version`.
+    pub fn confirmed_release(env: &str, version: &str) -> Deploy {
+        Deploy {
+            version: Some(version.to_string()),
+            ..Deploy::confirmed(env)
         }
     }
 
@@ -253,11 +302,18 @@ impl Deploy {
         let (name, commit) = (&env.name, &record.commit);
         let report = infra::validate(p.builders());
         if let Some(prev) = infra::promotion::previous(&report.environments, env) {
-            if !promoted(aws, prev, commit, &record.caller)? {
+            let version = self.version.as_deref();
+            if !promoted(aws, prev, commit, version, &record.caller)? {
                 if !self.skip_promotion_gate {
+                    let (what, flag) = match version {
+                        Some(v) => (
+                            format!("commit {} with version {v}", short(commit)),
+                            format!(" --version {v}"),
+                        ),
+                        None => (format!("commit {}", short(commit)), String::new()),
+                    };
                     bail!(
-                        "refusing to deploy `{name}`: commit {} has no successful deployment to `{}`; run `cargo xtask deploy {}` first (or pass --skip-promotion-gate, which is recorded)",
-                        short(commit),
+                        "refusing to deploy `{name}`: {what} has no successful deployment to `{}`; run `cargo xtask deploy {}{flag}` first (or pass --skip-promotion-gate, which is recorded)",
                         prev.name,
                         prev.name
                     );
@@ -304,6 +360,52 @@ impl Deploy {
         interrupt::unguarded(|| crate::prompt::confirmed(&prompt, expected, way_out))
     }
 
+    /// After the apply: record the release state Terraform applied, then release it (blue-green
+    /// or rolling). `Ok(true)` when something was released.
+    fn release(
+        &self,
+        fleet: &Fleet,
+        current: &ReleaseState,
+        next: Option<ReleaseState>,
+        summary: &crate::summary::PlanSummary,
+        record: &mut Record,
+    ) -> Result<bool> {
+        let env = fleet.env;
+        record.version = Some(current.live_version().to_string());
+        let timing = Timing::of(env, fleet.aws);
+        if env.deployment.blue_green {
+            let Some(staged) = next else { return Ok(false) };
+            fleet.write_state(&staged)?;
+            let steps = self
+                .canary
+                .as_ref()
+                .map_or(&env.deployment.canary, |s| &s.0);
+            let (from, to) = (
+                staged.live.clone(),
+                staged.idle().unwrap_or_default().to_string(),
+            );
+            let version = staged.colour(&to).version.clone();
+            record.release = Some(format!("{from} → {to} ({version})"));
+            let switched = release::blue_green(fleet, current, &staged, steps, timing)?;
+            record.version = Some(switched.live_version().to_string());
+            return Ok(true);
+        }
+        let colour = current.live.clone();
+        let template = format!("module.compute.aws_launch_template.this[\"{colour}\"]");
+        let changed = summary.changes.iter().any(|c| c.address == template);
+        if let Some(state) = &next {
+            fleet.write_state(state)?;
+            record.version = Some(state.live_version().to_string());
+        }
+        if !changed && next.is_none() {
+            return Ok(false);
+        }
+        let replaced = release::roll(fleet, &colour, timing)?;
+        record.release = Some(format!("rolled {replaced} instance(s)"));
+        println!("rolled: {replaced} instance(s) replaced");
+        Ok(true)
+    }
+
     /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
     fn deploy(
         &self,
@@ -314,9 +416,11 @@ impl Deploy {
     ) -> Result<(Outcome, f64)> {
         let mut phases = Phases(Vec::new());
         let start = Instant::now();
+        let fleet = Fleet::new(aws, env);
+        let release = Release::plan(&fleet, self.version.as_deref())?;
         let planned = match &self.plan {
             Some(file) => saved_plan(p, env, aws, file, &record.commit),
-            None => plan_env(p, env, aws),
+            None => plan_env(p, env, aws, release.var()),
         };
         phases.add("plan", start);
         record.durations = phases.0.clone();
@@ -345,11 +449,21 @@ impl Deploy {
             phases.add("apply", start);
             record.durations = phases.0.clone();
             applied?;
-            stop_if_interrupted(
-                "after the apply: the changes are applied, the post-deploy checks did not run",
-            )?;
             Outcome::Success
         };
+        // A saved plan carries the release it was made with.
+        let next = match &planned.meta.release {
+            Some(text) => Some(ReleaseState::parse(env, text).map_err(anyhow::Error::msg)?),
+            None => release.next.clone(),
+        };
+        let start = Instant::now();
+        let released = self.release(&fleet, &release.current, next, &planned.summary, record);
+        phases.add("release", start);
+        record.durations = phases.0.clone();
+        let outcome = if released? { Outcome::Success } else { outcome };
+        stop_if_interrupted(
+            "after the apply: the changes are applied, the post-deploy checks did not run",
+        )?;
         if !self.no_checks {
             let start = Instant::now();
             let mut checks = crate::live::s3::checks(aws, env);
@@ -492,21 +606,26 @@ impl History {
                     r.started_at.clone(),
                     r.action.to_string(),
                     r.commit.chars().take(12).collect(),
+                    r.version.clone().unwrap_or_default(),
                     r.result.to_string(),
                     format!("+{} ~{} -{}", r.add, r.change, r.destroy),
                     r.user.clone(),
-                    if r.promotion_gate_override {
-                        "gate overridden".into()
-                    } else {
-                        String::new()
-                    },
+                    [
+                        r.promotion_gate_override
+                            .then(|| "gate overridden".to_string()),
+                        r.release.clone(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 ]
             })
             .collect();
         print!(
             "{}",
             table::render(
-                &["started", "action", "commit", "result", "changes", "by", "note"],
+                &["started", "action", "commit", "version", "result", "changes", "by", "note"],
                 &rows
             )
         );

@@ -5,9 +5,11 @@
 //! Exit 0 no changes, 2 changes, 1 error.
 
 use crate::aws::Aws;
+use crate::fleet::Fleet;
 use crate::parallel::{self, Jobs};
 use crate::planning::{plan_for_review, Planned, SCHEMA};
 use crate::project::Project;
+use crate::release::Release;
 use crate::summary::PlanSummary;
 use crate::{table, ReportFormat};
 use anyhow::Result;
@@ -24,6 +26,9 @@ pub struct Plan {
     /// Every environment, at once (bounded by --jobs), then one result table
     #[arg(long, conflicts_with = "format")]
     all: bool,
+    /// Plan releasing this version (image tag); `deploy --plan` then releases it
+    #[arg(long, value_name = "TAG", conflicts_with = "all", value_parser = crate::release::version_tag)]
+    version: Option<String>,
     #[command(flatten)]
     jobs: Jobs,
 }
@@ -49,7 +54,12 @@ pub fn plan_json(planned: &Planned) -> serde_json::Value {
 }
 
 /// Plan `name`, save the plan for review and print it in `format`.
-fn plan_one(p: &Project, name: &str, format: ReportFormat) -> Result<PlanSummary> {
+fn plan_one(
+    p: &Project,
+    name: &str,
+    format: ReportFormat,
+    version: Option<&str>,
+) -> Result<PlanSummary> {
     let env = p.environment(name)?;
     let aws = Aws::connect(p, &env)?;
     let heading = format!("plan `{name}` on {}", aws.target);
@@ -58,7 +68,8 @@ fn plan_one(p: &Project, name: &str, format: ReportFormat) -> Result<PlanSummary
         _ => eprintln!("{heading}"),
     }
     aws.guard_account(&env)?;
-    let planned = plan_for_review(p, &env, &aws)?;
+    let release = Release::plan(&Fleet::new(&aws, &env), version)?;
+    let planned = plan_for_review(p, &env, &aws, release.var())?;
     let (s, file) = (&planned.summary, planned.plan_file.display());
     match format {
         ReportFormat::Text => {
@@ -86,6 +97,7 @@ impl Plan {
             environment: None,
             format: ReportFormat::Text,
             all: true,
+            version: None,
             jobs,
         }
     }
@@ -95,16 +107,18 @@ impl Plan {
             return Ok(all(p, self.jobs));
         }
         let name = p.selected(self.environment.as_deref())?;
-        Ok(match plan_one(p, &name, self.format)?.is_empty() {
-            true => ExitCode::SUCCESS,
-            false => ExitCode::from(crate::exit::CHANGES),
-        })
+        Ok(
+            match plan_one(p, &name, self.format, self.version.as_deref())?.is_empty() {
+                true => ExitCode::SUCCESS,
+                false => ExitCode::from(crate::exit::CHANGES),
+            },
+        )
     }
 }
 /// Every environment in promotion order, at most `jobs` at once; one table at the end.
 fn all(p: &Project, jobs: Jobs) -> ExitCode {
     let runs = parallel::each(&p.promotion_order(), jobs, false, |n| {
-        plan_one(p, n, ReportFormat::Text)
+        plan_one(p, n, ReportFormat::Text, None)
     });
     let rows: Vec<Vec<String>> = runs
         .iter()

@@ -37,7 +37,7 @@ fn drift(p: &Project, name: &str) -> Result<Vec<String>> {
     let env = p.environment(name)?;
     let aws = crate::aws::Aws::connect(p, &env)?;
     aws.guard_account(&env)?;
-    let planned = crate::planning::plan_env(p, &env, &aws)?;
+    let planned = crate::planning::plan_env(p, &env, &aws, None)?;
     Ok(planned
         .summary
         .changes

@@ -1,0 +1,522 @@
+//! What a release reads and changes on AWS: the release state parameter, the HTTPS listener's
+//! weights, each colour's target health and instances, the scheduled scale-down at the end of a
+//! rollback window, and the load balancer's 5xx alarm. Names come from the model.
+
+use crate::aws::Aws;
+use anyhow::{anyhow, Context, Result};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ForwardActionConfig, TargetGroupStickinessConfig, TargetGroupTuple,
+};
+use infra::model::AlarmKind;
+use infra::release::ReleaseState;
+use infra::Environment;
+use std::collections::BTreeMap;
+
+/// The scheduled action that scales a colour to zero when its rollback window ends.
+pub const SCALE_DOWN_ACTION: &str = "mht-rollback-window-end";
+
+/// One target of a colour's target group and what the load balancer says of it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Target {
+    pub id: String,
+    /// `healthy`, `initial`, `unhealthy`, `unused`, `draining`, `unavailable`.
+    pub state: String,
+    /// Why, when not healthy (`Target.InvalidState: Target is in the stopped state`).
+    pub reason: String,
+}
+
+impl Target {
+    pub fn healthy(&self) -> bool {
+        self.state == "healthy"
+    }
+}
+
+/// A colour's instance group as its auto scaling group and target group report it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Group {
+    pub desired: i32,
+    /// Instances the group holds (any lifecycle state).
+    pub instances: Vec<String>,
+    /// The targets of the group's instances (others, such as terminated ones, left out).
+    pub targets: Vec<Target>,
+    /// When the scheduled scale-down runs, if one is scheduled.
+    pub scale_down_at: Option<String>,
+}
+
+impl Group {
+    pub fn healthy(&self) -> usize {
+        self.targets.iter().filter(|t| t.healthy()).count()
+    }
+
+    /// `2/3 healthy (i-1: unused, Target.InvalidState: …)`.
+    pub fn describe(&self) -> String {
+        let sick: Vec<String> = self
+            .targets
+            .iter()
+            .filter(|t| !t.healthy())
+            .map(|t| {
+                format!("{}: {} {}", t.id, t.state, t.reason)
+                    .trim()
+                    .to_string()
+            })
+            .collect();
+        let mut text = format!("{}/{} healthy", self.healthy(), self.desired.max(0));
+        if !sick.is_empty() {
+            text.push_str(&format!(" ({})", sick.join("; ")));
+        }
+        text
+    }
+}
+
+pub struct Fleet<'a> {
+    pub aws: &'a Aws,
+    pub env: &'a Environment,
+}
+
+impl<'a> Fleet<'a> {
+    pub fn new(aws: &'a Aws, env: &'a Environment) -> Fleet<'a> {
+        Fleet { aws, env }
+    }
+
+    fn index(&self, colour: &str) -> Result<usize> {
+        self.env
+            .names
+            .colours
+            .iter()
+            .position(|c| c == colour)
+            .ok_or_else(|| anyhow!("`{}` has no colour `{colour}`", self.env.name))
+    }
+
+    /// The release state in the parameter; `None` before the first deploy created it.
+    pub fn read_state(&self) -> Result<Option<ReleaseState>> {
+        let name = &self.env.names.release_parameter;
+        let got = self
+            .aws
+            .block_on(self.aws.ssm().get_parameter().name(name).send());
+        let text = match got {
+            Ok(out) => out.parameter.and_then(|p| p.value).unwrap_or_default(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_parameter_not_found()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(self.aws.error(&format!("ssm:GetParameter `{name}`"), e)),
+        };
+        ReleaseState::parse(self.env, &text)
+            .map(Some)
+            .map_err(|e| anyhow!("parameter `{name}`: {e}"))
+    }
+
+    /// The release state, or the initial one of an environment never deployed.
+    pub fn state(&self) -> Result<ReleaseState> {
+        Ok(self
+            .read_state()?
+            .unwrap_or_else(|| ReleaseState::initial(self.env)))
+    }
+
+    pub fn write_state(&self, state: &ReleaseState) -> Result<()> {
+        let name = &self.env.names.release_parameter;
+        self.aws
+            .block_on(
+                self.aws
+                    .ssm()
+                    .put_parameter()
+                    .name(name)
+                    .value(state.to_json())
+                    .overwrite(true)
+                    .send(),
+            )
+            .map_err(|e| self.aws.error(&format!("ssm:PutParameter `{name}`"), e))?;
+        Ok(())
+    }
+
+    /// The HTTPS listener of the environment's load balancer.
+    fn listener(&self) -> Result<String> {
+        let elb = self.aws.elb();
+        let name = &self.env.names.alb;
+        let lbs = self
+            .aws
+            .block_on(elb.describe_load_balancers().names(name).send())
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("elasticloadbalancing:DescribeLoadBalancers `{name}`"),
+                    e,
+                )
+            })?;
+        let arn = lbs
+            .load_balancers()
+            .first()
+            .and_then(|l| l.load_balancer_arn())
+            .ok_or_else(|| {
+                anyhow!(
+                    "load balancer `{name}` not found; deploy `{}` first",
+                    self.env.name
+                )
+            })?
+            .to_string();
+        let listeners = self
+            .aws
+            .block_on(elb.describe_listeners().load_balancer_arn(&arn).send())
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("elasticloadbalancing:DescribeListeners `{name}`"),
+                    e,
+                )
+            })?;
+        listeners
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(443))
+            .and_then(|l| l.listener_arn())
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("load balancer `{name}` has no HTTPS listener"))
+    }
+
+    /// Target group ARN by colour.
+    fn target_groups(&self) -> Result<BTreeMap<String, String>> {
+        let n = &self.env.names;
+        let out = self
+            .aws
+            .block_on(
+                self.aws
+                    .elb()
+                    .describe_target_groups()
+                    .set_names(Some(n.target_groups.clone()))
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws
+                    .error("elasticloadbalancing:DescribeTargetGroups", e)
+            })?;
+        let mut by_colour = BTreeMap::new();
+        for tg in out.target_groups() {
+            let name = tg.target_group_name().unwrap_or_default();
+            if let Some(i) = n.target_groups.iter().position(|t| t == name) {
+                let arn = tg.target_group_arn().unwrap_or_default().to_string();
+                by_colour.insert(n.colours[i].clone(), arn);
+            }
+        }
+        Ok(by_colour)
+    }
+
+    /// Point the listener at the weights of `state`, then record `state` in the parameter.
+    pub fn shift(&self, state: &ReleaseState) -> Result<()> {
+        let listener = self.listener()?;
+        let groups = self.target_groups()?;
+        let mut forward = ForwardActionConfig::builder().target_group_stickiness_config(
+            TargetGroupStickinessConfig::builder()
+                .enabled(false)
+                .build(),
+        );
+        for (colour, c) in &state.colours {
+            let arn = groups
+                .get(colour)
+                .ok_or_else(|| anyhow!("target group of `{colour}` not found"))?;
+            forward = forward.target_groups(
+                TargetGroupTuple::builder()
+                    .target_group_arn(arn)
+                    .weight(c.weight as i32)
+                    .build(),
+            );
+        }
+        let action = Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .forward_config(forward.build())
+            .build();
+        self.aws
+            .block_on(
+                self.aws
+                    .elb()
+                    .modify_listener()
+                    .listener_arn(&listener)
+                    .default_actions(action)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws
+                    .error("elasticloadbalancing:ModifyListener (weights)", e)
+            })?;
+        self.write_state(state)
+    }
+
+    /// The listener's weights by colour, as the load balancer has them.
+    pub fn live_weights(&self) -> Result<BTreeMap<String, i32>> {
+        let listener = self.listener()?;
+        let groups = self.target_groups()?;
+        let out = self
+            .aws
+            .block_on(
+                self.aws
+                    .elb()
+                    .describe_listeners()
+                    .listener_arns(&listener)
+                    .send(),
+            )
+            .map_err(|e| self.aws.error("elasticloadbalancing:DescribeListeners", e))?;
+        let mut weights = BTreeMap::new();
+        let actions = out
+            .listeners()
+            .first()
+            .map(|l| l.default_actions())
+            .unwrap_or_default();
+        for action in actions {
+            let tuples = action
+                .forward_config()
+                .map(|f| f.target_groups())
+                .unwrap_or_default();
+            for t in tuples {
+                if let Some((colour, _)) = groups
+                    .iter()
+                    .find(|(_, arn)| Some(arn.as_str()) == t.target_group_arn())
+                {
+                    weights.insert(colour.clone(), t.weight().unwrap_or(1));
+                }
+            }
+            // A plain forward (one group) takes all traffic.
+            if let Some((colour, _)) = groups
+                .iter()
+                .find(|(_, arn)| Some(arn.as_str()) == action.target_group_arn())
+            {
+                weights.entry(colour.clone()).or_insert(100);
+            }
+        }
+        Ok(weights)
+    }
+
+    /// The colour's auto scaling group, its targets' health and its scheduled scale-down.
+    pub fn group(&self, colour: &str) -> Result<Group> {
+        let i = self.index(colour)?;
+        let asg_name = &self.env.names.autoscaling_groups[i];
+        let asg = self.aws.autoscaling();
+        let out = self
+            .aws
+            .block_on(
+                asg.describe_auto_scaling_groups()
+                    .auto_scaling_group_names(asg_name)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("autoscaling:DescribeAutoScalingGroups `{asg_name}`"),
+                    e,
+                )
+            })?;
+        let Some(g) = out.auto_scaling_groups().first() else {
+            return Ok(Group::default());
+        };
+        let instances: Vec<String> = g
+            .instances()
+            .iter()
+            .filter_map(|x| x.instance_id().map(str::to_string))
+            .collect();
+        let targets = match self.target_groups()?.get(colour) {
+            Some(arn) => self.health(arn, &instances)?,
+            None => Vec::new(),
+        };
+        Ok(Group {
+            desired: g.desired_capacity().unwrap_or_default(),
+            instances,
+            targets,
+            scale_down_at: self.scale_down_at(asg_name)?,
+        })
+    }
+
+    fn health(&self, target_group: &str, instances: &[String]) -> Result<Vec<Target>> {
+        let out = self
+            .aws
+            .block_on(
+                self.aws
+                    .elb()
+                    .describe_target_health()
+                    .target_group_arn(target_group)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws
+                    .error("elasticloadbalancing:DescribeTargetHealth", e)
+            })?;
+        let mut targets: Vec<Target> = out
+            .target_health_descriptions()
+            .iter()
+            .filter_map(|d| {
+                let id = d.target()?.id()?.to_string();
+                let health = d.target_health();
+                let reason = health
+                    .map(|h| {
+                        let code = h
+                            .reason()
+                            .map(|r| r.as_str().to_string())
+                            .unwrap_or_default();
+                        let text = h.description().unwrap_or_default();
+                        if code.is_empty() {
+                            text.to_string()
+                        } else {
+                            format!("{code}: {text}")
+                        }
+                    })
+                    .unwrap_or_default();
+                let state = health
+                    .and_then(|h| h.state())
+                    .map(|s| s.as_str().to_string());
+                Some(Target {
+                    id,
+                    state: state.unwrap_or_else(|| "unknown".into()),
+                    reason,
+                })
+            })
+            .filter(|t| instances.contains(&t.id))
+            .collect();
+        // An instance of the group the target group does not list yet is not healthy.
+        for id in instances {
+            if !targets.iter().any(|t| &t.id == id) {
+                targets.push(Target {
+                    id: id.clone(),
+                    state: "unregistered".into(),
+                    reason: String::new(),
+                });
+            }
+        }
+        Ok(targets)
+    }
+
+    fn scale_down_at(&self, asg_name: &str) -> Result<Option<String>> {
+        let out = self
+            .aws
+            .block_on(
+                self.aws
+                    .autoscaling()
+                    .describe_scheduled_actions()
+                    .auto_scaling_group_name(asg_name)
+                    .scheduled_action_names(SCALE_DOWN_ACTION)
+                    .send(),
+            )
+            .map_err(|e| self.aws.error("autoscaling:DescribeScheduledActions", e))?;
+        Ok(out
+            .scheduled_update_group_actions()
+            .first()
+            .and_then(|a| a.start_time())
+            .map(|t| t.to_string()))
+    }
+
+    /// Scale `colour` to zero at `at` (RFC 3339), the end of its rollback window.
+    pub fn schedule_scale_down(&self, colour: &str, at: &str) -> Result<()> {
+        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        let when = aws_sdk_autoscaling::primitives::DateTime::from_str(
+            at,
+            aws_sdk_autoscaling::primitives::DateTimeFormat::DateTime,
+        )
+        .with_context(|| format!("`{at}` is not a time"))?;
+        self.aws
+            .block_on(
+                self.aws
+                    .autoscaling()
+                    .put_scheduled_update_group_action()
+                    .auto_scaling_group_name(asg_name)
+                    .scheduled_action_name(SCALE_DOWN_ACTION)
+                    .start_time(when)
+                    .min_size(0)
+                    .max_size(0)
+                    .desired_capacity(0)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("autoscaling:PutScheduledUpdateGroupAction `{asg_name}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// Drop `colour`'s scheduled scale-down, if it has one (it takes traffic again).
+    pub fn cancel_scale_down(&self, colour: &str) -> Result<()> {
+        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        if self.scale_down_at(asg_name)?.is_none() {
+            return Ok(());
+        }
+        self.aws
+            .block_on(
+                self.aws
+                    .autoscaling()
+                    .delete_scheduled_action()
+                    .auto_scaling_group_name(asg_name)
+                    .scheduled_action_name(SCALE_DOWN_ACTION)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("autoscaling:DeleteScheduledAction `{asg_name}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// Run `colour`'s group at `desired` instances.
+    pub fn set_desired(&self, colour: &str, desired: i32) -> Result<()> {
+        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        self.aws
+            .block_on(
+                self.aws
+                    .autoscaling()
+                    .set_desired_capacity()
+                    .auto_scaling_group_name(asg_name)
+                    .desired_capacity(desired)
+                    .honor_cooldown(false)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws
+                    .error(&format!("autoscaling:SetDesiredCapacity `{asg_name}`"), e)
+            })?;
+        Ok(())
+    }
+
+    /// Terminate an instance of a group; `shrink` lowers the group's desired count with it,
+    /// else the group launches a replacement from its launch template.
+    pub fn terminate(&self, instance: &str, shrink: bool) -> Result<()> {
+        self.aws
+            .block_on(
+                self.aws
+                    .autoscaling()
+                    .terminate_instance_in_auto_scaling_group()
+                    .instance_id(instance)
+                    .should_decrement_desired_capacity(shrink)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("autoscaling:TerminateInstanceInAutoScalingGroup `{instance}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// The 5xx-rate alarm's name when it is in ALARM (`None` when the environment declares no
+    /// such alarm or it is not firing).
+    pub fn five_xx_firing(&self) -> Result<Option<String>> {
+        let Some(name) = self.env.names.alarm(AlarmKind::Alb5xxRate) else {
+            return Ok(None);
+        };
+        let out = self
+            .aws
+            .block_on(
+                self.aws
+                    .cloudwatch()
+                    .describe_alarms()
+                    .alarm_names(name)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws
+                    .error(&format!("cloudwatch:DescribeAlarms `{name}`"), e)
+            })?;
+        let firing = out
+            .metric_alarms()
+            .iter()
+            .any(|a| a.state_value().is_some_and(|s| s.as_str() == "ALARM"));
+        Ok(firing.then(|| name.to_string()))
+    }
+}

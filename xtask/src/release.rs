@@ -1,0 +1,296 @@
+//! Releasing a version once Terraform has applied it: blue-green (the new version on the idle
+//! colour, every target healthy, traffic shifted in steps with a bake after each, undone on
+//! trouble, the previous colour kept for the rollback window) or rolling (the one group's
+//! instances replaced a batch at a time, healthy capacity kept).
+
+use crate::aws::Aws;
+use crate::fleet::{Fleet, Group};
+use crate::interrupt;
+use anyhow::{bail, Result};
+use infra::release::ReleaseState;
+use infra::Environment;
+use std::time::{Duration, Instant};
+
+/// On the emulator targets are healthy at once (or, stopped, never): the waits are capped.
+const EMULATOR_BAKE: u32 = 2;
+const EMULATOR_HEALTHY: u32 = 2;
+const EMULATOR_TIMEOUT: u32 = 20;
+
+/// How long a release waits: for health, for a steady healthy state, at each traffic step.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub bake: Duration,
+    pub healthy: Duration,
+    pub timeout: Duration,
+    pub poll: Duration,
+}
+
+impl Timing {
+    /// The environment's timing; on the emulator capped, and said so.
+    pub fn of(env: &Environment, aws: &Aws) -> Timing {
+        let d = &env.deployment;
+        let (mut bake, mut healthy, mut timeout) =
+            (d.bake_seconds, d.healthy_seconds, d.health_timeout_seconds);
+        let mut poll = 5;
+        if aws.local {
+            let capped = (
+                bake.min(EMULATOR_BAKE),
+                healthy.min(EMULATOR_HEALTHY),
+                timeout.min(EMULATOR_TIMEOUT),
+            );
+            if capped != (bake, healthy, timeout) {
+                println!(
+                    "emulator: waits shortened (bake {bake} → {} s, healthy for {healthy} → {} s, health timeout {timeout} → {} s): moto reports a target healthy at once unless its instance is stopped",
+                    capped.0, capped.1, capped.2
+                );
+            }
+            (bake, healthy, timeout) = capped;
+            poll = 1;
+        }
+        let secs = |s: u32| Duration::from_secs(u64::from(s));
+        Timing {
+            bake: secs(bake),
+            healthy: secs(healthy),
+            timeout: secs(timeout),
+            poll: secs(poll),
+        }
+    }
+}
+
+/// `--version`'s parser: an image tag.
+pub fn version_tag(text: &str) -> Result<String, String> {
+    infra::release::check_version(text).map(|()| text.to_string())
+}
+
+/// What a deploy releases: the release state now and, when `--version` asks for a version
+/// that does not run yet, the state to plan with (the version on its colour).
+pub struct Release {
+    pub current: ReleaseState,
+    pub next: Option<ReleaseState>,
+}
+
+impl Release {
+    /// Read the state (the initial one before the first deploy) and stage `version`.
+    pub fn plan(fleet: &Fleet, version: Option<&str>) -> Result<Release> {
+        let current = fleet.state()?;
+        let next = match version {
+            Some(v) if v == current.live_version() => {
+                println!(
+                    "version {v} already takes all traffic on `{}`: nothing to release",
+                    current.live
+                );
+                None
+            }
+            Some(v) => Some(current.staged(v)),
+            None => None,
+        };
+        Ok(Release { current, next })
+    }
+
+    /// The state Terraform plans with: the staged one, else the parameter's.
+    pub fn var(&self) -> Option<String> {
+        self.next.as_ref().map(ReleaseState::to_json)
+    }
+}
+
+/// UTC time `minutes` from now, as the release state and the scheduled actions take it.
+pub fn minutes_from_now(minutes: u32) -> String {
+    crate::git::utc_at(crate::git::unix_now() + i64::from(minutes) * 60)
+}
+
+/// Seconds from now until `at` (negative once past); `None` when `at` is not a time.
+pub fn seconds_until(at: &str) -> Option<i64> {
+    Some(crate::git::utc_seconds(at)? - crate::git::unix_now())
+}
+
+fn bar(len: usize, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Wait until `colour` has `expected` instances outside `old`, every one a healthy target for
+/// `timing.healthy` in a row. Fails at the timeout naming each target that is not healthy.
+pub fn wait_healthy(
+    fleet: &Fleet,
+    colour: &str,
+    expected: usize,
+    old: &[String],
+    timing: Timing,
+) -> Result<Group> {
+    let start = Instant::now();
+    let progress = bar(expected, &format!("{colour}: waiting for healthy targets"));
+    let mut healthy_since: Option<Instant> = None;
+    loop {
+        let mut group = fleet.group(colour)?;
+        group.targets.retain(|t| !old.contains(&t.id));
+        group.desired = expected as i32;
+        let healthy = group.healthy();
+        progress.set_position(healthy.min(expected) as u64);
+        progress.set_message(format!("{colour}: {}", group.describe()));
+        let all = healthy == expected && group.targets.len() == expected;
+        healthy_since = if all {
+            healthy_since.or(Some(Instant::now()))
+        } else {
+            None
+        };
+        if healthy_since.is_some_and(|t| t.elapsed() >= timing.healthy) {
+            progress.finish_and_clear();
+            println!("{colour}: {expected}/{expected} targets healthy");
+            return Ok(group);
+        }
+        if interrupt::interrupted() {
+            progress.finish_and_clear();
+            bail!("interrupted while waiting for `{colour}` to become healthy");
+        }
+        if start.elapsed() >= timing.timeout {
+            progress.finish_and_clear();
+            bail!(
+                "`{colour}` did not become healthy within {} s: {}",
+                timing.timeout.as_secs(),
+                group.describe()
+            );
+        }
+        std::thread::sleep(timing.poll);
+    }
+}
+
+/// Watch `colour` for `timing.bake`: every target healthy, the 5xx alarm quiet. `Err` names
+/// the trouble.
+fn bake(fleet: &Fleet, colour: &str, expected: usize, timing: Timing) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let group = fleet.group(colour)?;
+        if group.healthy() < expected {
+            bail!("`{colour}` became unhealthy: {}", group.describe());
+        }
+        if let Some(alarm) = fleet.five_xx_firing()? {
+            bail!("the 5xx alarm `{alarm}` is in ALARM");
+        }
+        if interrupt::interrupted() {
+            bail!("interrupted");
+        }
+        if start.elapsed() >= timing.bake {
+            return Ok(());
+        }
+        std::thread::sleep(timing.poll.min(timing.bake));
+    }
+}
+
+/// A blue-green release of the version `staged` put on its idle colour (already applied by
+/// Terraform): replace instances left from an earlier version, wait for health, shift traffic
+/// step by step with a bake after each, then make the colour live and keep the previous one
+/// for the rollback window. On trouble the shift is undone and the error says what happened.
+pub fn blue_green(
+    fleet: &Fleet,
+    before: &ReleaseState,
+    staged: &ReleaseState,
+    steps: &[u32],
+    timing: Timing,
+) -> Result<ReleaseState> {
+    let (live, idle) = (
+        staged.live.clone(),
+        staged.idle().unwrap_or_default().to_string(),
+    );
+    let version = staged.colour(&idle).version.clone();
+    let count = fleet.env.compute.instance_count as usize;
+    fleet.cancel_scale_down(&idle)?;
+    // Instances the idle colour kept from its previous version (its rollback window) run the
+    // old launch template: replace them, the group launches new ones.
+    let old: Vec<String> = if before.colour(&idle).up {
+        let stale = fleet.group(&idle)?.instances;
+        if !stale.is_empty() {
+            println!(
+                "{idle}: replacing {} instance(s) of version {} (its rollback window is given up)",
+                stale.len(),
+                before.colour(&idle).version
+            );
+        }
+        for id in &stale {
+            fleet.terminate(id, false)?;
+        }
+        stale
+    } else {
+        Vec::new()
+    };
+    println!("{idle}: version {version}; waiting until its {count} target(s) are healthy");
+    if let Err(e) = wait_healthy(fleet, &idle, count, &old, timing) {
+        bail!(
+            "{e:#}; no traffic moved: `{live}` ({}) still takes all of it",
+            staged.live_version()
+        );
+    }
+    for step in steps {
+        let weighted = staged.weighted(&idle, *step);
+        fleet.shift(&weighted)?;
+        println!(
+            "traffic: {idle} {step} %, {live} {} %; baking {} s",
+            100 - step,
+            timing.bake.as_secs()
+        );
+        if let Err(trouble) = bake(fleet, &idle, count, timing) {
+            fleet.shift(&staged.weighted(&live, 100))?;
+            bail!(
+                "{trouble:#} at {step} % on `{idle}` ({version}): the shift is undone, `{live}` ({}) takes all traffic again",
+                staged.live_version()
+            );
+        }
+    }
+    let until = minutes_from_now(fleet.env.deployment.rollback_timeout_minutes);
+    let switched = staged.switched(&idle, &until);
+    fleet.write_state(&switched)?;
+    fleet.schedule_scale_down(&live, &until)?;
+    println!(
+        "live: {idle} ({version}); {live} ({}) stays up for rollback until {until}",
+        staged.live_version()
+    );
+    Ok(switched)
+}
+
+/// Replace the one group's instances a batch at a time: the group surges by a batch, the new
+/// instances must be healthy, then as many old ones go. Returns how many were replaced.
+pub fn roll(fleet: &Fleet, colour: &str, timing: Timing) -> Result<usize> {
+    let env = fleet.env;
+    let count = env.compute.instance_count as i32;
+    let old = fleet.group(colour)?.instances;
+    let batch = (env.deployment.batch_size as usize).max(1);
+    let batches = old.len().div_ceil(batch);
+    let mut replaced = 0;
+    for (i, chunk) in old.chunks(batch).enumerate() {
+        println!(
+            "rolling batch {}/{batches}: {} new instance(s), then {} old one(s) go",
+            i + 1,
+            chunk.len(),
+            chunk.len()
+        );
+        let present = fleet.group(colour)?.instances;
+        fleet.set_desired(colour, count + chunk.len() as i32)?;
+        let expected = replaced + chunk.len();
+        if let Err(e) = wait_healthy(fleet, colour, expected, &old, timing) {
+            // This batch's new instances go again; the group is back at its count.
+            let fresh: Vec<String> = fleet
+                .group(colour)?
+                .instances
+                .into_iter()
+                .filter(|id| !present.contains(id))
+                .collect();
+            for id in &fresh {
+                fleet.terminate(id, true)?;
+            }
+            bail!(
+                "{e:#}; the roll stopped at batch {}/{batches}: {replaced} instance(s) run the new version, {} the old one",
+                i + 1,
+                old.len() - replaced
+            );
+        }
+        for id in chunk {
+            fleet.terminate(id, true)?;
+        }
+        replaced += chunk.len();
+    }
+    Ok(replaced)
+}

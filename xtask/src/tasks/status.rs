@@ -1,0 +1,159 @@
+//! `cargo xtask status <env> [--format json]`: the live colour and the listener's weights, the
+//! version on each colour, target health, the time left in the rollback window, and the last
+//! deployment record.
+
+use crate::aws::Aws;
+use crate::fleet::{Fleet, Group};
+use crate::project::Project;
+use crate::release::seconds_until;
+use crate::{records, table, Format};
+use anyhow::Result;
+use infra::release::NO_END;
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Status {
+    /// Environment (else --env, MHT_ENV or the switched one)
+    #[arg(value_name = "ENV")]
+    environment: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// One colour: the release state's view, the listener's weight and the group's health.
+fn colour_json(
+    colour: &str,
+    state: &infra::release::ColourState,
+    weight: Option<i32>,
+    group: &Group,
+) -> Value {
+    let window = (state.up && state.until != NO_END).then(|| seconds_until(&state.until));
+    json!({
+        "colour": colour,
+        "version": state.version,
+        "weight": state.weight,
+        "listener_weight": weight,
+        "up": state.up,
+        "until": (state.until != NO_END).then_some(&state.until),
+        "rollback_window_seconds_left": window.flatten().map(|s| s.max(0)),
+        "desired": group.desired,
+        "healthy": group.healthy(),
+        "targets": group.targets,
+        "scale_down_at": group.scale_down_at,
+    })
+}
+
+impl Status {
+    pub fn run(self, p: &Project) -> Result<ExitCode> {
+        let name = p.selected(self.environment.as_deref())?;
+        let env = p.environment(&name)?;
+        let aws = Aws::connect(p, &env)?;
+        aws.guard_account(&env)?;
+        let fleet = Fleet::new(&aws, &env);
+        let Some(state) = fleet.read_state()? else {
+            anyhow::bail!(
+                "`{name}` has no release state (`{}`): deploy it first (`cargo xtask deploy {name}`)",
+                env.names.release_parameter
+            );
+        };
+        let weights = if env.compute.load_balancer {
+            fleet.live_weights()?
+        } else {
+            Default::default()
+        };
+        let mut colours = Vec::new();
+        for (colour, c) in &state.colours {
+            let group = fleet.group(colour)?;
+            colours.push(colour_json(colour, c, weights.get(colour).copied(), &group));
+        }
+        let last = records::list(&aws, &env)?.pop();
+        let doc = json!({
+            "environment": env.name,
+            "strategy": if env.deployment.blue_green { "blue-green" } else { "rolling" },
+            "live": state.live,
+            "version": state.live_version(),
+            "colours": colours,
+            "last_record": last,
+            "emulator": aws.local,
+        });
+        match self.format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
+            Format::Text => print_text(&doc),
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn print_text(doc: &Value) {
+    println!(
+        "`{}` ({}): live `{}`, version {}",
+        text(&doc["environment"]),
+        text(&doc["strategy"]),
+        text(&doc["live"]),
+        text(&doc["version"])
+    );
+    let rows: Vec<Vec<String>> = doc["colours"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let window = match c["rollback_window_seconds_left"].as_i64() {
+                Some(0) => format!("ended {}", text(&c["until"])),
+                Some(s) => format!("{}m{:02}s left", s / 60, s % 60),
+                None => String::new(),
+            };
+            vec![
+                text(&c["colour"]),
+                text(&c["version"]),
+                format!(
+                    "{} %",
+                    c["listener_weight"]
+                        .as_i64()
+                        .or(c["weight"].as_i64())
+                        .unwrap_or(0)
+                ),
+                format!("{}/{}", text(&c["healthy"]), text(&c["desired"])),
+                window,
+                text(&c["scale_down_at"]),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table::render(
+            &[
+                "colour",
+                "version",
+                "traffic",
+                "healthy",
+                "rollback window",
+                "scale-down at"
+            ],
+            &rows
+        )
+    );
+    if doc["emulator"] == true {
+        println!("scale-down at the window's end: skipped on the emulator (moto stores scheduled actions but never runs them; the next deploy scales the colour to zero)");
+    }
+    let last = &doc["last_record"];
+    if !last.is_null() {
+        println!(
+            "last record: {} {} {} version {} by {}",
+            text(&last["started_at"]),
+            text(&last["action"]),
+            text(&last["result"]),
+            text(&last["version"]),
+            text(&last["user"])
+        );
+    }
+}
