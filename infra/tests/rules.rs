@@ -511,6 +511,26 @@ fn cases() -> Vec<Case> {
             }),
         ),
         (
+            "deployment.image",
+            "staging.deployment.image",
+            Box::new(|| staging_with(|b| b.deployment(|d| d.image = "Hashicorp/echo".into()))),
+        ),
+        (
+            "deployment.canary",
+            "production.deployment.canary",
+            Box::new(|| production_with(|b| b.deployment(|d| d.canary = vec![50, 10]))),
+        ),
+        (
+            "deployment.timing",
+            "production.deployment.bake_seconds",
+            Box::new(|| production_with(|b| b.deployment(|d| d.bake_seconds = 3601))),
+        ),
+        (
+            "deployment.batch-size",
+            "staging.deployment.batch_size",
+            Box::new(|| staging_with(|b| b.deployment(|d| d.batch_size = 0))),
+        ),
+        (
             "backend.key",
             "staging.backend.key",
             Box::new(|| {
@@ -1144,5 +1164,130 @@ fn assumed_roles_are_checked() {
         assert_eq!((v.rule.id, v.location().as_str()), (rule, location), "{v}");
         assert!(v.problem.contains(problem), "{v}");
         assert!(v.fix.contains(fix), "{v}");
+    }
+}
+
+/// The release rules' violations of one environment built alone: (rule, location, value).
+fn release_violations(b: EnvironmentBuilder) -> Vec<(String, String, String)> {
+    validate(vec![b])
+        .violations()
+        .filter(|v| v.rule.id.starts_with("deployment."))
+        .map(|v| (v.rule.id.to_string(), v.location(), v.value.clone()))
+        .collect()
+}
+
+#[test]
+fn release_settings_are_checked_one_by_one() {
+    use infra::model::Deployment;
+    type Edit = fn(&mut Deployment);
+    // (environment, edit, the one expected violation: rule and path; None: accepted)
+    let cases: [(&str, Edit, Option<(&str, &str)>); 17] = [
+        (
+            "staging",
+            |d| d.image = "hashicorp/http-echo:1.0".into(),
+            Some(("deployment.image", "deployment.image")),
+        ),
+        (
+            "staging",
+            |d| d.image = "Hashicorp/echo".into(),
+            Some(("deployment.image", "deployment.image")),
+        ),
+        (
+            "staging",
+            |d| d.image = "registry.example.com:5000/team/api".into(),
+            None,
+        ),
+        (
+            "staging",
+            |d| d.initial_version = "-1".into(),
+            Some(("deployment.image", "deployment.initial_version")),
+        ),
+        (
+            "staging",
+            |d| d.initial_version = "v 2".into(),
+            Some(("deployment.image", "deployment.initial_version")),
+        ),
+        (
+            "production",
+            |d| d.canary = Vec::new(),
+            Some(("deployment.canary", "deployment.canary")),
+        ),
+        (
+            "production",
+            |d| d.canary = vec![10, 50],
+            Some(("deployment.canary", "deployment.canary")),
+        ),
+        (
+            "production",
+            |d| d.canary = vec![0, 100],
+            Some(("deployment.canary", "deployment.canary")),
+        ),
+        (
+            "production",
+            |d| d.canary = vec![10, 100, 100],
+            Some(("deployment.canary", "deployment.canary")),
+        ),
+        ("production", |d| d.canary = vec![10, 50, 100], None),
+        (
+            "production",
+            |d| d.bake_seconds = 3601,
+            Some(("deployment.timing", "deployment.bake_seconds")),
+        ),
+        (
+            "production",
+            |d| {
+                d.health_timeout_seconds = 20;
+                d.healthy_seconds = 10
+            },
+            Some(("deployment.timing", "deployment.health_timeout_seconds")),
+        ),
+        (
+            "production",
+            |d| d.health_timeout_seconds = 3601,
+            Some(("deployment.timing", "deployment.health_timeout_seconds")),
+        ),
+        (
+            "production",
+            |d| d.healthy_seconds = 601,
+            Some(("deployment.timing", "deployment.healthy_seconds")),
+        ),
+        (
+            "staging",
+            |d| d.batch_size = 0,
+            Some(("deployment.batch-size", "deployment.batch_size")),
+        ),
+        (
+            "staging",
+            |d| d.batch_size = 3,
+            Some(("deployment.batch-size", "deployment.batch_size")),
+        ),
+        // A blue-green environment replaces no batch: its batch size is not checked.
+        ("production", |d| d.batch_size = 0, None),
+    ];
+    for (env, edit, expected) in cases {
+        let builder = if env == "staging" {
+            staging()
+        } else {
+            production()
+        };
+        let found = release_violations(builder.deployment(edit));
+        let found: Vec<(String, String)> = found.into_iter().map(|(r, l, _)| (r, l)).collect();
+        let expected: Vec<(String, String)> = expected
+            .map(|(rule, path)| (rule.to_string(), format!("{env}.{path}")))
+            .into_iter()
+            .collect();
+        assert_eq!(found, expected, "{env}");
+    }
+    // The value is shown as declared, and a rolling batch names the instance count it exceeds.
+    let found = release_violations(staging().deployment(|d| d.batch_size = 3));
+    assert_eq!(found[0].2, "3");
+    let v = validate(vec![staging().deployment(|d| d.batch_size = 3)]);
+    let batch = v
+        .violations()
+        .find(|v| v.rule.id == "deployment.batch-size")
+        .unwrap();
+    assert!(batch.problem.contains("1-2"), "{}", batch.problem);
+    for shipped in [staging(), production()] {
+        assert_eq!(release_violations(shipped), Vec::new());
     }
 }
