@@ -199,7 +199,10 @@ pub enum Access {
     /// and their objects, queues, table, log groups, topic, alarms, dashboard, trail; EC2, load
     /// balancing and Auto Scaling through the `Environment` tag), never its Terraform state.
     Operate,
-    /// Assume the environment's deploy role (its deployers), which plans, applies and records.
+    /// Assume the environment's deploy role (its deployers), which plans, applies and records;
+    /// and release: read and write the release state parameter, move the HTTPS listener's
+    /// weights, set the instance groups' capacity, terminate their instances and schedule their
+    /// scale-in (exact ARNs), and read listeners, target health, groups and alarms (on `*`).
     Deploy,
     /// Read the data bucket's objects and list it.
     ReadData,
