@@ -5,8 +5,8 @@
 
 use crate::builder::EnvironmentBuilder;
 use crate::model::{
-    transitions, Access, AlarmKind, CostCategory, DashboardView, Environment, HostedZone,
-    IntelligentTiering, Monitoring, Severity, Subscription, TeamPolicy,
+    transitions, Access, AlarmKind, CostCategory, DashboardView, Deployment, Environment,
+    HostedZone, IntelligentTiering, Monitoring, Severity, Subscription, TeamPolicy,
 };
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
@@ -190,23 +190,7 @@ pub fn production() -> EnvironmentBuilder {
             d.certificate_names = strings(["*.amygdalas.com"]);
         })
         .monitoring(production_alerting)
-        // seed §2 "Additional Production Features": `blue_green_enabled = true`,
-        // `rollback_timeout_minutes = 5`, `enable_discord_notifications = true`.
-        .deployment(|d| {
-            // A release goes on the idle colour; traffic moves once each of its targets has
-            // been healthy for `healthy_seconds`, within `health_timeout_seconds` (seed §10:
-            // deployment time under 10 minutes), all at once (`canary`; `deploy --canary`
-            // steps instead). Each step bakes `bake_seconds` while health and the 5xx alarm
-            // are watched; trouble undoes the shift. The previous colour stays up for the
-            // 5-minute rollback window, well inside seed §10's 15-minute recovery time.
-            d.blue_green = true;
-            d.rollback_timeout_minutes = 5;
-            d.canary = vec![100];
-            d.bake_seconds = 60;
-            d.health_timeout_seconds = 600;
-            d.healthy_seconds = 30;
-            d.discord_notifications = true;
-        })
+        .deployment(production_release)
         .backend(|b| b.state_retention_days = 365)
         .cost(|c| {
             // seed §2: "~$100/month". Three t3.medium alone are $91; with six public IPv4
@@ -239,6 +223,24 @@ pub fn production() -> EnvironmentBuilder {
 /// its place here.
 pub fn all() -> Vec<EnvironmentBuilder> {
     vec![staging(), production()]
+}
+
+/// Production's release. seed §2 "Additional Production Features": `blue_green_enabled = true`,
+/// `rollback_timeout_minutes = 5`, `enable_discord_notifications = true`.
+fn production_release(d: &mut Deployment) {
+    // A release goes on the idle colour; traffic moves once each of its targets has been
+    // healthy for `healthy_seconds`, within `health_timeout_seconds` (seed §10: deployment time
+    // under 10 minutes), all at once (`canary`; `deploy --canary` steps instead). Each step
+    // bakes `bake_seconds` while health and the 5xx alarm are watched; trouble undoes the
+    // shift. The previous colour stays up for the 5-minute rollback window, well inside seed
+    // §10's 15-minute recovery time.
+    d.blue_green = true;
+    d.rollback_timeout_minutes = 5;
+    d.canary = vec![100];
+    d.bake_seconds = 60;
+    d.health_timeout_seconds = 600;
+    d.healthy_seconds = 30;
+    d.discord_notifications = true;
 }
 
 /// Production's monitoring: everything notifies (seed §8), 99.9 % availability (seed §10).

@@ -659,6 +659,18 @@ pub struct Names {
     pub lock_table: String,
 }
 
+/// `names.<list>[i]` of each name of a list, with its kind.
+fn indexed<'a>(
+    out: &mut Vec<(NameKind, String, &'a str)>,
+    kind: NameKind,
+    list: &str,
+    names: &'a [String],
+) {
+    for (i, n) in names.iter().enumerate() {
+        out.push((kind, format!("names.{list}[{i}]"), n));
+    }
+}
+
 impl Names {
     pub(crate) fn new(
         project: &str,
@@ -788,31 +800,26 @@ impl Names {
             (K::Bucket, "names.state_bucket".into(), &self.state_bucket),
             (K::Table, "names.lock_table".into(), &self.lock_table),
         ];
-        for (i, s) in self.subnets.iter().enumerate() {
-            out.push((K::Tag, format!("names.subnets[{i}]"), s));
-        }
-        for (i, t) in self.target_groups.iter().enumerate() {
-            out.push((K::TargetGroup, format!("names.target_groups[{i}]"), t));
-        }
-        for (i, t) in self.launch_templates.iter().enumerate() {
-            out.push((K::LaunchTemplate, format!("names.launch_templates[{i}]"), t));
-        }
-        for (i, t) in self.autoscaling_groups.iter().enumerate() {
-            out.push((
-                K::AutoScalingGroup,
-                format!("names.autoscaling_groups[{i}]"),
-                t,
-            ));
-        }
+        indexed(&mut out, K::Tag, "subnets", &self.subnets);
+        indexed(
+            &mut out,
+            K::TargetGroup,
+            "target_groups",
+            &self.target_groups,
+        );
+        indexed(
+            &mut out,
+            K::LaunchTemplate,
+            "launch_templates",
+            &self.launch_templates,
+        );
+        let groups = &self.autoscaling_groups;
+        indexed(&mut out, K::AutoScalingGroup, "autoscaling_groups", groups);
         for (role, n) in &self.roles {
             out.push((K::Role, format!("names.roles.{}", role.slug()), n));
         }
-        for (i, n) in self.team_policies.iter().enumerate() {
-            out.push((K::Policy, format!("names.team_policies[{i}]"), n));
-        }
-        for (i, n) in self.team_groups.iter().enumerate() {
-            out.push((K::Group, format!("names.team_groups[{i}]"), n));
-        }
+        indexed(&mut out, K::Policy, "team_policies", &self.team_policies);
+        indexed(&mut out, K::Group, "team_groups", &self.team_groups);
         out.push((K::Role, "names.deploy_role".into(), &self.deploy_role));
         out.push((
             K::Parameter,

@@ -1177,96 +1177,17 @@ fn release_violations(b: EnvironmentBuilder) -> Vec<(String, String, String)> {
         .collect()
 }
 
-#[test]
-fn release_settings_are_checked_one_by_one() {
-    use infra::model::Deployment;
-    type Edit = fn(&mut Deployment);
-    // (environment, edit, the one expected violation: rule and path; None: accepted)
-    let cases: [(&str, Edit, Option<(&str, &str)>); 17] = [
-        (
-            "staging",
-            |d| d.image = "hashicorp/http-echo:1.0".into(),
-            Some(("deployment.image", "deployment.image")),
-        ),
-        (
-            "staging",
-            |d| d.image = "Hashicorp/echo".into(),
-            Some(("deployment.image", "deployment.image")),
-        ),
-        (
-            "staging",
-            |d| d.image = "registry.example.com:5000/team/api".into(),
-            None,
-        ),
-        (
-            "staging",
-            |d| d.initial_version = "-1".into(),
-            Some(("deployment.image", "deployment.initial_version")),
-        ),
-        (
-            "staging",
-            |d| d.initial_version = "v 2".into(),
-            Some(("deployment.image", "deployment.initial_version")),
-        ),
-        (
-            "production",
-            |d| d.canary = Vec::new(),
-            Some(("deployment.canary", "deployment.canary")),
-        ),
-        (
-            "production",
-            |d| d.canary = vec![10, 50],
-            Some(("deployment.canary", "deployment.canary")),
-        ),
-        (
-            "production",
-            |d| d.canary = vec![0, 100],
-            Some(("deployment.canary", "deployment.canary")),
-        ),
-        (
-            "production",
-            |d| d.canary = vec![10, 100, 100],
-            Some(("deployment.canary", "deployment.canary")),
-        ),
-        ("production", |d| d.canary = vec![10, 50, 100], None),
-        (
-            "production",
-            |d| d.bake_seconds = 3601,
-            Some(("deployment.timing", "deployment.bake_seconds")),
-        ),
-        (
-            "production",
-            |d| {
-                d.health_timeout_seconds = 20;
-                d.healthy_seconds = 10
-            },
-            Some(("deployment.timing", "deployment.health_timeout_seconds")),
-        ),
-        (
-            "production",
-            |d| d.health_timeout_seconds = 3601,
-            Some(("deployment.timing", "deployment.health_timeout_seconds")),
-        ),
-        (
-            "production",
-            |d| d.healthy_seconds = 601,
-            Some(("deployment.timing", "deployment.healthy_seconds")),
-        ),
-        (
-            "staging",
-            |d| d.batch_size = 0,
-            Some(("deployment.batch-size", "deployment.batch_size")),
-        ),
-        (
-            "staging",
-            |d| d.batch_size = 3,
-            Some(("deployment.batch-size", "deployment.batch_size")),
-        ),
-        // A blue-green environment replaces no batch: its batch size is not checked.
-        ("production", |d| d.batch_size = 0, None),
-    ];
+type ReleaseEdit = fn(&mut infra::model::Deployment);
+/// (environment, edit, the one expected violation: rule and path; None: accepted)
+type ReleaseCase = (
+    &'static str,
+    ReleaseEdit,
+    Option<(&'static str, &'static str)>,
+);
+
+fn check_release_cases(cases: &[ReleaseCase]) {
     for (env, edit, expected) in cases {
-        let builder = if env == "staging" {
+        let builder = if *env == "staging" {
             staging()
         } else {
             production()
@@ -1279,16 +1200,74 @@ fn release_settings_are_checked_one_by_one() {
             .collect();
         assert_eq!(found, expected, "{env}");
     }
-    // The value is shown as declared, and a rolling batch names the instance count it exceeds.
-    let found = release_violations(staging().deployment(|d| d.batch_size = 3));
-    assert_eq!(found[0].2, "3");
-    let v = validate(vec![staging().deployment(|d| d.batch_size = 3)]);
-    let batch = v
-        .violations()
-        .find(|v| v.rule.id == "deployment.batch-size")
-        .unwrap();
-    assert!(batch.problem.contains("1-2"), "{}", batch.problem);
+}
+
+#[test]
+fn bad_images_versions_and_canaries_are_named_one_by_one() {
+    let (image, version, canary) = (
+        Some(("deployment.image", "deployment.image")),
+        Some(("deployment.image", "deployment.initial_version")),
+        Some(("deployment.canary", "deployment.canary")),
+    );
+    check_release_cases(&[
+        (
+            "staging",
+            |d| d.image = "hashicorp/http-echo:1.0".into(),
+            image,
+        ),
+        ("staging", |d| d.image = "Hashicorp/echo".into(), image),
+        (
+            "staging",
+            |d| d.image = "registry.example.com:5000/team/api".into(),
+            None,
+        ),
+        ("staging", |d| d.initial_version = "-1".into(), version),
+        ("staging", |d| d.initial_version = "v 2".into(), version),
+        ("production", |d| d.canary = Vec::new(), canary),
+        ("production", |d| d.canary = vec![10, 50], canary),
+        ("production", |d| d.canary = vec![0, 100], canary),
+        ("production", |d| d.canary = vec![10, 100, 100], canary),
+        ("production", |d| d.canary = vec![10, 50, 100], None),
+    ]);
     for shipped in [staging(), production()] {
         assert_eq!(release_violations(shipped), Vec::new());
     }
+}
+
+#[test]
+fn bad_timings_and_batches_are_named_one_by_one() {
+    let timing = |path| Some(("deployment.timing", path));
+    let batch = Some(("deployment.batch-size", "deployment.batch_size"));
+    let (bake, timeout, healthy) = (
+        timing("deployment.bake_seconds"),
+        timing("deployment.health_timeout_seconds"),
+        timing("deployment.healthy_seconds"),
+    );
+    check_release_cases(&[
+        ("production", |d| d.bake_seconds = 3601, bake),
+        ("production", |d| d.bake_seconds = 0, None),
+        (
+            "production",
+            |d| {
+                d.health_timeout_seconds = 20;
+                d.healthy_seconds = 10
+            },
+            timeout,
+        ),
+        ("production", |d| d.health_timeout_seconds = 3601, timeout),
+        ("production", |d| d.healthy_seconds = 601, healthy),
+        ("staging", |d| d.batch_size = 0, batch),
+        ("staging", |d| d.batch_size = 3, batch),
+        ("staging", |d| d.batch_size = 2, None),
+        // A blue-green environment replaces no batch: its batch size is not checked.
+        ("production", |d| d.batch_size = 0, None),
+    ]);
+    // The value is shown as declared, and the problem names the range the instance count sets.
+    let report = validate(vec![staging().deployment(|d| d.batch_size = 3)]);
+    let v = report
+        .violations()
+        .find(|v| v.rule.id == "deployment.batch-size")
+        .unwrap();
+    assert_eq!(v.value, "3");
+    assert!(v.problem.contains("1-2"), "{}", v.problem);
 }
