@@ -230,10 +230,10 @@ pub fn all() -> Vec<EnvironmentBuilder> {
 fn production_release(d: &mut Deployment) {
     // A release goes on the idle colour; traffic moves once each of its targets has been
     // healthy for `healthy_seconds`, within `health_timeout_seconds` (seed §10: deployment time
-    // under 10 minutes), all at once (`canary`; `deploy --canary` steps instead). Each step
-    // bakes `bake_seconds` while health and the 5xx alarm are watched; trouble undoes the
-    // shift. The previous colour stays up for the 5-minute rollback window, well inside seed
-    // §10's 15-minute recovery time.
+    // under 10 minutes), all at once (`canary = [100]`; `[10, 50, 100]` would move it in
+    // steps). Each step bakes `bake_seconds` while health and the 5xx alarm are watched;
+    // trouble undoes the shift. The previous colour stays up for the 5-minute rollback window,
+    // well inside seed §10's 15-minute recovery time.
     d.blue_green = true;
     d.rollback_timeout_minutes = 5;
     d.canary = vec![100];
