@@ -8,8 +8,10 @@ use serde_json::{json, Value};
 
 /// Actions that support no resource-level permissions (prefix match on the lowercase action):
 /// scoped to an ARN they never match, so they are granted on `*`.
-pub const UNSCOPED_ACTIONS: [&str; 8] = [
+pub const UNSCOPED_ACTIONS: [&str; 10] = [
     "ec2:describe",
+    "elasticloadbalancing:describe",
+    "autoscaling:describe",
     "cloudwatch:getmetricstatistics",
     "cloudwatch:getmetricdata",
     "cloudwatch:listmetrics",
@@ -132,6 +134,54 @@ fn assume_deploy_roles<T, C>(env: &Environment<T, C>) -> Vec<Value> {
     }
 }
 
+/// Actions a release reads on `*` (none supports resource-level permissions): the listener's
+/// weights and the targets' health, the instance groups and their scheduled actions, alarms.
+const RELEASE_DESCRIBE_ACTIONS: [&str; 6] = [
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeScheduledActions",
+    "cloudwatch:DescribeAlarms",
+];
+
+/// What a release changes besides Terraform's apply, on exact ARNs: the release state
+/// parameter, the HTTPS listener's weights (a listener ARN holds the load balancer's name and
+/// ids), and the instance groups' capacity, instances and scheduled actions.
+fn release<T, C>(env: &Environment<T, C>) -> Vec<Value> {
+    let n = &env.names;
+    let mut out = vec![allow(
+        "ReleaseState",
+        &["ssm:GetParameter", "ssm:PutParameter"],
+        vec![env.arn(NameKind::Parameter, &n.release_parameter)],
+    )];
+    if env.compute.load_balancer {
+        let listeners = format!(
+            "arn:aws:elasticloadbalancing:{}:{}:listener/app/{}/*",
+            env.region, env.account_id, n.alb
+        );
+        out.push(allow(
+            "ReleaseTraffic",
+            &["elasticloadbalancing:ModifyListener"],
+            vec![listeners],
+        ));
+    }
+    out.push(allow(
+        "ReleaseGroups",
+        &[
+            "autoscaling:DeleteScheduledAction",
+            "autoscaling:PutScheduledUpdateGroupAction",
+            "autoscaling:SetDesiredCapacity",
+            "autoscaling:TerminateInstanceInAutoScalingGroup",
+        ],
+        n.autoscaling_groups
+            .iter()
+            .map(|g| env.arn(NameKind::AutoScalingGroup, g))
+            .collect(),
+    ));
+    out
+}
+
 /// The statements one kind of access grants on exact ARNs, and the actions it needs on `*`.
 fn grant<T, C>(
     env: &Environment<T, C>,
@@ -141,7 +191,11 @@ fn grant<T, C>(
     let queues = || vec![a.queue.clone(), a.dlq.clone()];
     match access {
         Access::Operate => (operate(env, a), Vec::new()),
-        Access::Deploy => (assume_deploy_roles(env), Vec::new()),
+        Access::Deploy => {
+            let mut statements = assume_deploy_roles(env);
+            statements.extend(release(env));
+            (statements, RELEASE_DESCRIBE_ACTIONS.to_vec())
+        }
         Access::ReadData => (
             vec![
                 allow(
@@ -217,7 +271,12 @@ pub fn team_policy_document<T, C>(env: &Environment<T, C>, policy: &TeamPolicy) 
     for access in Access::ALL.iter().filter(|a| policy.access.contains(a)) {
         let (scoped, anywhere) = grant(env, &arns, *access);
         statements.extend(scoped);
-        unscoped.extend(anywhere);
+        // Once each, in the order the accesses list them (`Deploy` and `Observe` share one).
+        for action in anywhere {
+            if !unscoped.contains(&action) {
+                unscoped.push(action);
+            }
+        }
     }
     if !unscoped.is_empty() {
         statements.push(
@@ -325,4 +384,104 @@ pub fn role_policy_document<T, C>(env: &Environment<T, C>, role: Role) -> Value 
         ],
     };
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::{production, staging};
+
+    fn statement<'a>(doc: &'a Value, sid: &str) -> Option<&'a Value> {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+    }
+
+    fn deployer(access: Vec<Access>) -> TeamPolicy {
+        TeamPolicy {
+            team: "release".into(),
+            access,
+            denied_actions: Vec::new(),
+            statements: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deploy_access_releases_on_the_environments_own_arns() {
+        let env = production().build().unwrap();
+        let doc = team_policy_document(&env, &deployer(vec![Access::Deploy, Access::Observe]));
+        let arn = "arn:aws:ssm:us-west-2:123456789012:parameter/mht-api/production/release";
+        assert_eq!(
+            statement(&doc, "ReleaseState").unwrap(),
+            &json!({"Sid": "ReleaseState", "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:PutParameter"], "Resource": [arn]})
+        );
+        assert_eq!(
+            statement(&doc, "ReleaseTraffic").unwrap()["Resource"],
+            json!(["arn:aws:elasticloadbalancing:us-west-2:123456789012:listener/app/mht-api-production-alb/*"])
+        );
+        let groups = statement(&doc, "ReleaseGroups").unwrap();
+        let group = |c: &str| {
+            format!("arn:aws:autoscaling:us-west-2:123456789012:autoScalingGroup:*:autoScalingGroupName/mht-api-production-asg-{c}")
+        };
+        assert_eq!(groups["Resource"], json!([group("blue"), group("green")]));
+        for action in [
+            "autoscaling:SetDesiredCapacity",
+            "autoscaling:TerminateInstanceInAutoScalingGroup",
+            "autoscaling:PutScheduledUpdateGroupAction",
+            "autoscaling:DeleteScheduledAction",
+        ] {
+            assert!(groups["Action"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(action)));
+        }
+        // The reads no ARN scopes are on `*`, each once though Observe grants DescribeAlarms too.
+        let unscoped = statement(&doc, "Unscoped").unwrap()["Action"]
+            .as_array()
+            .unwrap()
+            .clone();
+        for action in RELEASE_DESCRIBE_ACTIONS {
+            let count = unscoped.iter().filter(|a| **a == json!(action)).count();
+            assert_eq!(count, 1, "{action}");
+            assert!(is_unscoped(action), "{action}");
+        }
+        // A team that does not deploy gets none of it.
+        let reader = team_policy_document(&env, &deployer(vec![Access::Observe]));
+        for sid in ["ReleaseState", "ReleaseTraffic", "ReleaseGroups"] {
+            assert!(statement(&reader, sid).is_none(), "{sid}");
+        }
+        let unscoped = &statement(&reader, "Unscoped").unwrap()["Action"];
+        assert!(!unscoped
+            .as_array()
+            .unwrap()
+            .contains(&json!("elasticloadbalancing:DescribeListeners")));
+        // The isolation proof accepts a production team that deploys: nothing of staging's.
+        let releasing = production()
+            .iam(|i| i.team_policies.push(deployer(vec![Access::Deploy])))
+            .build()
+            .unwrap();
+        let envs = [staging().build().unwrap(), releasing];
+        assert_eq!(crate::reach::policy_reach(&envs), Vec::new());
+    }
+
+    #[test]
+    fn a_rolling_environment_without_a_load_balancer_releases_its_one_group() {
+        let env = staging()
+            .compute(|c| c.load_balancer = false)
+            .build()
+            .unwrap();
+        let doc = team_policy_document(&env, &deployer(vec![Access::Deploy]));
+        assert!(statement(&doc, "ReleaseTraffic").is_none());
+        assert_eq!(
+            statement(&doc, "ReleaseGroups").unwrap()["Resource"],
+            json!(["arn:aws:autoscaling:us-west-2:123456789012:autoScalingGroup:*:autoScalingGroupName/mht-api-staging-asg"])
+        );
+        assert_eq!(
+            statement(&doc, "Deploy").unwrap()["Resource"],
+            json!(["arn:aws:iam::123456789012:role/mht-api-staging-deploy"])
+        );
+    }
 }

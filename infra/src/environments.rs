@@ -5,8 +5,8 @@
 
 use crate::builder::EnvironmentBuilder;
 use crate::model::{
-    transitions, Access, AlarmKind, CostCategory, DashboardView, Environment, HostedZone,
-    IntelligentTiering, Monitoring, Severity, Subscription, TeamPolicy,
+    transitions, Access, AlarmKind, CostCategory, DashboardView, Deployment, Environment,
+    HostedZone, IntelligentTiering, Monitoring, Severity, Subscription, TeamPolicy,
 };
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
@@ -47,8 +47,15 @@ pub fn baseline(name: &str) -> EnvironmentBuilder {
             m.dashboard = true;
             m.cloudtrail = true;
         })
-        // seed §10: mean time to recovery < 15 minutes.
-        .deployment(|d| d.rollback_timeout_minutes = 15)
+        .deployment(|d| {
+            // seed §10: mean time to recovery < 15 minutes.
+            d.rollback_timeout_minutes = 15;
+            // The application every environment runs (a feature: a version promoted from
+            // staging is the same image in production). A placeholder answering 200 on every
+            // path until the API's own repository replaces it; `deploy --version` sets the tag.
+            d.image = "hashicorp/http-echo".into();
+            d.initial_version = "1.0".into();
+        })
         .backend(|b| {
             b.key = "infrastructure/terraform.tfstate".into();
             b.encrypt = true;
@@ -108,6 +115,15 @@ pub fn staging() -> EnvironmentBuilder {
             });
             // t2.micro serves slower; a warning only.
             m.tune(AlarmKind::ResponseTimeP95, |a| a.threshold = 2000);
+        })
+        // Staging rolls: one instance at a time is replaced, the group surging one above its
+        // count so two healthy instances always serve. `d.blue_green = true` here rehearses
+        // production's release (two colours behind the weighted listener) on staging.
+        .deployment(|d| {
+            d.blue_green = false;
+            d.batch_size = 1;
+            d.health_timeout_seconds = 600;
+            d.healthy_seconds = 30;
         })
         .backend(|b| b.state_retention_days = 90)
         .cost(|c| {
@@ -174,11 +190,7 @@ pub fn production() -> EnvironmentBuilder {
             d.certificate_names = strings(["*.amygdalas.com"]);
         })
         .monitoring(production_alerting)
-        .deployment(|d| {
-            d.blue_green = true;
-            d.rollback_timeout_minutes = 5;
-            d.discord_notifications = true;
-        })
+        .deployment(production_release)
         .backend(|b| b.state_retention_days = 365)
         .cost(|c| {
             // seed §2: "~$100/month". Three t3.medium alone are $91; with six public IPv4
@@ -211,6 +223,24 @@ pub fn production() -> EnvironmentBuilder {
 /// its place here.
 pub fn all() -> Vec<EnvironmentBuilder> {
     vec![staging(), production()]
+}
+
+/// Production's release. seed §2 "Additional Production Features": `blue_green_enabled = true`,
+/// `rollback_timeout_minutes = 5`, `enable_discord_notifications = true`.
+fn production_release(d: &mut Deployment) {
+    // A release goes on the idle colour; traffic moves once each of its targets has been
+    // healthy for `healthy_seconds`, within `health_timeout_seconds` (seed §10: deployment time
+    // under 10 minutes), all at once (`canary = [100]`; `[10, 50, 100]` would move it in
+    // steps). Each step bakes `bake_seconds` while health and the 5xx alarm are watched;
+    // trouble undoes the shift. The previous colour stays up for the 5-minute rollback window,
+    // well inside seed §10's 15-minute recovery time.
+    d.blue_green = true;
+    d.rollback_timeout_minutes = 5;
+    d.canary = vec![100];
+    d.bake_seconds = 60;
+    d.health_timeout_seconds = 600;
+    d.healthy_seconds = 30;
+    d.discord_notifications = true;
 }
 
 /// Production's monitoring: everything notifies (seed §8), 99.9 % availability (seed §10).

@@ -199,7 +199,10 @@ pub enum Access {
     /// and their objects, queues, table, log groups, topic, alarms, dashboard, trail; EC2, load
     /// balancing and Auto Scaling through the `Environment` tag), never its Terraform state.
     Operate,
-    /// Assume the environment's deploy role (its deployers), which plans, applies and records.
+    /// Assume the environment's deploy role (its deployers), which plans, applies and records;
+    /// and release: read and write the release state parameter, move the HTTPS listener's
+    /// weights, set the instance groups' capacity, terminate their instances and schedule their
+    /// scale-in (exact ARNs), and read listeners, target health, groups and alarms (on `*`).
     Deploy,
     /// Read the data bucket's objects and list it.
     ReadData,
@@ -656,6 +659,18 @@ pub struct Names {
     pub lock_table: String,
 }
 
+/// `names.<list>[i]` of each name of a list, with its kind.
+fn indexed<'a>(
+    out: &mut Vec<(NameKind, String, &'a str)>,
+    kind: NameKind,
+    list: &str,
+    names: &'a [String],
+) {
+    for (i, n) in names.iter().enumerate() {
+        out.push((kind, format!("names.{list}[{i}]"), n));
+    }
+}
+
 impl Names {
     pub(crate) fn new(
         project: &str,
@@ -785,31 +800,26 @@ impl Names {
             (K::Bucket, "names.state_bucket".into(), &self.state_bucket),
             (K::Table, "names.lock_table".into(), &self.lock_table),
         ];
-        for (i, s) in self.subnets.iter().enumerate() {
-            out.push((K::Tag, format!("names.subnets[{i}]"), s));
-        }
-        for (i, t) in self.target_groups.iter().enumerate() {
-            out.push((K::TargetGroup, format!("names.target_groups[{i}]"), t));
-        }
-        for (i, t) in self.launch_templates.iter().enumerate() {
-            out.push((K::LaunchTemplate, format!("names.launch_templates[{i}]"), t));
-        }
-        for (i, t) in self.autoscaling_groups.iter().enumerate() {
-            out.push((
-                K::AutoScalingGroup,
-                format!("names.autoscaling_groups[{i}]"),
-                t,
-            ));
-        }
+        indexed(&mut out, K::Tag, "subnets", &self.subnets);
+        indexed(
+            &mut out,
+            K::TargetGroup,
+            "target_groups",
+            &self.target_groups,
+        );
+        indexed(
+            &mut out,
+            K::LaunchTemplate,
+            "launch_templates",
+            &self.launch_templates,
+        );
+        let groups = &self.autoscaling_groups;
+        indexed(&mut out, K::AutoScalingGroup, "autoscaling_groups", groups);
         for (role, n) in &self.roles {
             out.push((K::Role, format!("names.roles.{}", role.slug()), n));
         }
-        for (i, n) in self.team_policies.iter().enumerate() {
-            out.push((K::Policy, format!("names.team_policies[{i}]"), n));
-        }
-        for (i, n) in self.team_groups.iter().enumerate() {
-            out.push((K::Group, format!("names.team_groups[{i}]"), n));
-        }
+        indexed(&mut out, K::Policy, "team_policies", &self.team_policies);
+        indexed(&mut out, K::Group, "team_groups", &self.team_groups);
         out.push((K::Role, "names.deploy_role".into(), &self.deploy_role));
         out.push((
             K::Parameter,

@@ -465,6 +465,10 @@ mod tests {
             "{found:?}"
         );
         // NotResource reaches everything; a Deny on `*` and unscoped actions on `*` do not.
+        let pushed = documents(&shipped()[0])[0].doc["Statement"]
+            .as_array()
+            .unwrap()
+            .len();
         let found = with_documents(|docs| {
             let list = docs[0].doc["Statement"].as_array_mut().unwrap();
             list.push(json!({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::x"}));
@@ -475,7 +479,7 @@ mod tests {
         });
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with("iam.team_policies[0].Statement[8] "),
+            found[0].starts_with(&format!("iam.team_policies[0].Statement[{pushed}] ")),
             "{found:?}"
         );
     }

@@ -73,7 +73,8 @@ impl<T: fmt::Display, C: fmt::Display> Environment<T, C> {
         sqs_and_dynamodb(&mut out, self);
         iam(&mut out, self);
         dns_and_monitoring(&mut out, self);
-        deployment_and_backend(&mut out, self);
+        deployment(&mut out, self);
+        backend(&mut out, self);
         cost(&mut out, self);
         for (_, path, name) in self.names.all() {
             if path != "names.lock_table" {
@@ -299,25 +300,63 @@ fn dns_and_monitoring<T, C>(out: &mut Out, env: &Environment<T, C>) {
     }
 }
 
-fn deployment_and_backend<T, C>(out: &mut Out, env: &Environment<T, C>) {
+/// The release options. The image is a feature: every environment runs the same application,
+/// so a version promoted from one is the same build in the next. Every option is listed in every
+/// environment, so a diff stays aligned; one its strategy does not use says so.
+fn deployment<T, C>(out: &mut Out, env: &Environment<T, C>) {
     use Class::*;
-    let (dep, b) = (&env.deployment, &env.backend);
-    out.add("deployment.blue_green", dep.blue_green, Dimension);
-    out.add(
-        "deployment.rollback_timeout_minutes",
-        dep.rollback_timeout_minutes,
-        Dimension,
-    );
-    out.add(
-        "deployment.discord_notifications",
-        dep.discord_notifications,
-        Dimension,
-    );
+    let dep = &env.deployment;
+    let strategy = if dep.blue_green {
+        "blue-green"
+    } else {
+        "rolling"
+    };
+    // A value of an option only `used_by` acts on.
+    let only = |value: String, used_by: &str| {
+        if used_by == strategy {
+            value
+        } else {
+            format!("{value} (not used: {strategy})")
+        }
+    };
+    let steps: Vec<String> = dep.canary.iter().map(|p| format!("{p} %")).collect();
+    let release = [
+        ("blue_green", dep.blue_green.to_string()),
+        ("initial_version", dep.initial_version.clone()),
+        ("canary", only(steps.join(", "), "blue-green")),
+        (
+            "bake_seconds",
+            only(dep.bake_seconds.to_string(), "blue-green"),
+        ),
+        ("batch_size", only(dep.batch_size.to_string(), "rolling")),
+        (
+            "health_timeout_seconds",
+            dep.health_timeout_seconds.to_string(),
+        ),
+        ("healthy_seconds", dep.healthy_seconds.to_string()),
+        (
+            "rollback_timeout_minutes",
+            only(dep.rollback_timeout_minutes.to_string(), "blue-green"),
+        ),
+        (
+            "discord_notifications",
+            dep.discord_notifications.to_string(),
+        ),
+    ];
+    out.add("deployment.image", &dep.image, Feature);
+    for (name, value) in release {
+        out.add(&format!("deployment.{name}"), value, Dimension);
+    }
     out.add(
         "deployment.discord_webhook_env",
         &dep.discord_webhook_env,
         Feature,
     );
+}
+
+fn backend<T, C>(out: &mut Out, env: &Environment<T, C>) {
+    use Class::*;
+    let b = &env.backend;
     out.add("backend.state", env.state_location(), Own);
     out.add("backend.lock_table", &env.names.lock_table, Own);
     out.add("backend.locking", b.locking.label(), Dimension);
@@ -354,5 +393,51 @@ fn cost<T, C>(out: &mut Out, env: &Environment<T, C>) {
             .map(|(cat, usd)| format!("{} ${usd}", cat.label()))
             .collect();
         out.add("cost.plan_estimate", plan.join(", "), Dimension);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::{production, staging};
+
+    fn value(settings: &[Setting], path: &str) -> (String, Class) {
+        let s = settings.iter().find(|s| s.path == path).unwrap();
+        (s.value.clone(), s.class)
+    }
+
+    #[test]
+    fn release_options_are_listed_with_what_the_strategy_uses() {
+        let s = staging().build().unwrap().settings();
+        let p = production().build().unwrap().settings();
+        let d = Class::Dimension;
+        for (path, staging_value, production_value) in [
+            ("deployment.batch_size", "1", "1 (not used: blue-green)"),
+            ("deployment.canary", "100 % (not used: rolling)", "100 %"),
+            ("deployment.bake_seconds", "60 (not used: rolling)", "60"),
+            ("deployment.health_timeout_seconds", "600", "600"),
+            ("deployment.healthy_seconds", "30", "30"),
+            ("deployment.initial_version", "1.0", "1.0"),
+        ] {
+            assert_eq!(value(&s, path), (staging_value.into(), d), "{path}");
+            assert_eq!(value(&p, path), (production_value.into(), d), "{path}");
+        }
+        let image = ("hashicorp/http-echo".to_string(), Class::Feature);
+        assert_eq!(value(&s, "deployment.image"), image);
+        assert_eq!(value(&p, "deployment.image"), image);
+        let steps = production()
+            .deployment(|d| d.canary = vec![10, 50, 100])
+            .build()
+            .unwrap()
+            .settings();
+        assert_eq!(value(&steps, "deployment.canary").0, "10 %, 50 %, 100 %");
+        // The image is a feature: environments running different applications break parity.
+        let other = staging()
+            .deployment(|d| d.image = "example/api".into())
+            .build()
+            .unwrap();
+        let found = crate::checks::parity(&[production().build().unwrap(), other]);
+        let paths: Vec<&str> = found.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["deployment.image"]);
     }
 }

@@ -91,9 +91,25 @@ fn roots_carry_the_seed_values() {
     let (s, p) = (root("staging"), root("production"));
     let m = |r: &Value, module: &str, input: &str| r["module"][module][input].clone();
     assert_eq!(m(&s, "compute", "instance_type"), "t2.micro");
-    assert_eq!(m(&s, "compute", "instance_count"), 2);
     assert_eq!(m(&p, "compute", "instance_type"), "t3.medium");
-    assert_eq!(m(&p, "compute", "instance_count"), 3);
+    // The instance count is the capacity of each colour while it is up (see the release test).
+    let capacity = |r: &Value, n: u32| {
+        let groups = m(r, "compute", "groups");
+        groups.as_str().unwrap().contains(&format!(
+            "timecmp(plantimestamp(), state.until) < 0 ? {n} : 0"
+        ))
+    };
+    assert!(capacity(&s, 2) && capacity(&p, 3));
+    assert_eq!(m(&s, "compute", "image"), "hashicorp/http-echo");
+    assert_eq!(m(&p, "compute", "image"), "hashicorp/http-echo");
+    // Staging rolls one instance at a time above its count; production's colours never surge.
+    assert_eq!(m(&s, "compute", "surge"), 1);
+    assert_eq!(m(&p, "compute", "surge"), 0);
+    assert_eq!(m(&s, "compute", "log_group_name"), "/mht-api/staging/app");
+    assert_eq!(
+        m(&p, "compute", "log_group_name"),
+        "/mht-api/production/app"
+    );
     assert_eq!(m(&s, "network", "vpc_cidr"), "10.1.0.0/16");
     assert_eq!(m(&p, "network", "vpc_cidr"), "10.0.0.0/16");
     assert_eq!(
@@ -114,14 +130,7 @@ fn roots_carry_the_seed_values() {
     assert_eq!(m(&p, "s3", "log_retention_days"), 90);
     assert_eq!(m(&p, "s3", "lifecycle_transitions")[2]["days"], 365);
     assert_eq!(m(&p, "alb", "blue_green"), true);
-    assert_eq!(
-        m(&p, "alb", "target_group_names").as_array().unwrap().len(),
-        2
-    );
-    assert_eq!(
-        m(&s, "alb", "target_group_names").as_array().unwrap().len(),
-        1
-    );
+    assert_eq!(m(&s, "alb", "blue_green"), false);
     assert_eq!(
         m(&s, "iam", "api_service_role_name"),
         "mht-api-staging-api-service-role"
@@ -203,8 +212,8 @@ fn module_calls_match_module_interfaces() {
         for reference in text.split("${module.").skip(1) {
             let path = reference.split('}').next().unwrap();
             let (module, output) = path.split_once('.').unwrap();
-            // An element of a list output: `target_group_arn_suffixes[0]`.
-            let output = output.split('[').next().unwrap();
+            // An element of a map output: `target_group_arn_suffixes.blue`.
+            let output = output.split(['[', '.']).next().unwrap();
             let outputs = declared(&modules_dir.join(module).join("outputs.tf"), "output");
             assert!(
                 outputs.iter().any(|(o, _)| o == output),
@@ -344,7 +353,13 @@ fn the_function_reads_its_webhook_from_ssm_and_the_root_never_holds_a_value() {
             !text.contains("discord.com/api/webhooks"),
             "{name}: a webhook URL in the root"
         );
-        assert!(!text.contains("aws_ssm_parameter"), "{name}");
+        // The root's one parameter is the release state, never the webhook's.
+        let parameters = r["resource"]["aws_ssm_parameter"].as_object().unwrap();
+        assert_eq!(parameters.keys().collect::<Vec<_>>(), ["release"], "{name}");
+        assert_eq!(
+            parameters["release"]["name"],
+            format!("/mht-api/{name}/release")
+        );
     }
     let module = std::fs::read_to_string(repo().join("infra/modules/monitoring/main.tf")).unwrap();
     assert!(
@@ -371,4 +386,108 @@ fn the_function_reads_its_webhook_from_ssm_and_the_root_never_holds_a_value() {
             )],
         })
     );
+}
+
+/// The release state: an SSM parameter the root creates with the initial state and then leaves
+/// to `deploy` and `rollback` (ignore_changes), decoded into `local.release` unless
+/// `var.release` overrides it for a plan.
+#[test]
+fn the_release_state_is_a_parameter_terraform_reads_and_never_reverts() {
+    use infra::release::{ReleaseState, NO_END};
+    for env in envs() {
+        let r = render::root(&env);
+        let parameter = &r["resource"]["aws_ssm_parameter"]["release"];
+        assert_eq!(
+            parameter["name"], env.names.release_parameter,
+            "{}",
+            env.name
+        );
+        assert_eq!(parameter["type"], "String");
+        assert_eq!(
+            parameter["lifecycle"]["ignore_changes"],
+            serde_json::json!(["insecure_value"])
+        );
+        let state =
+            ReleaseState::parse(&env, parameter["insecure_value"].as_str().unwrap()).unwrap();
+        assert_eq!(state, ReleaseState::initial(&env));
+        assert_eq!(state.live, env.names.colours[0]);
+        assert_eq!(state.live_version(), "1.0");
+        assert!(state.colours.values().all(|c| c.until == NO_END));
+        assert_eq!(
+            r["variable"]["release"],
+            serde_json::json!({
+                "description": "Release state to plan with instead of the parameter's (set by `cargo xtask deploy --version`)",
+                "type": "string",
+                "default": null,
+            })
+        );
+        assert_eq!(
+            r["locals"]["release"],
+            "${jsondecode(var.release != null ? var.release : aws_ssm_parameter.release.insecure_value)}"
+        );
+        assert_eq!(
+            r["module"]["alb"]["weights"],
+            "${{ for colour, state in local.release.colours : colour => state.weight }}"
+        );
+    }
+}
+
+/// Rolling keeps one group under the names it had; blue-green has a group, launch template and
+/// target group per colour. `moved` blocks carry a deployed environment's resources over.
+#[test]
+fn groups_are_named_by_colour_and_moved_from_the_single_group() {
+    let (s, p) = (root("staging"), root("production"));
+    let rehearsal = render::root(
+        &staging()
+            .deployment(|d| d.blue_green = true)
+            .build()
+            .unwrap(),
+    );
+    for (r, env, colours) in [
+        (&s, "staging", &["app"][..]),
+        (&p, "production", &["blue", "green"][..]),
+        (&rehearsal, "staging", &["blue", "green"][..]),
+    ] {
+        let groups = r["module"]["compute"]["groups"].as_str().unwrap();
+        let tgs = r["module"]["alb"]["target_group_names"]
+            .as_object()
+            .unwrap();
+        assert_eq!(tgs.keys().collect::<Vec<_>>(), colours, "{env}");
+        let mut moved = vec![
+            serde_json::json!({"from": "module.compute.aws_launch_template.this", "to": format!("module.compute.aws_launch_template.this[\"{}\"]", colours[0])}),
+            serde_json::json!({"from": "module.compute.aws_autoscaling_group.this", "to": format!("module.compute.aws_autoscaling_group.this[\"{}\"]", colours[0])}),
+        ];
+        for c in colours {
+            let suffix = if *c == "app" {
+                String::new()
+            } else {
+                format!("-{c}")
+            };
+            let (lt, asg) = (
+                format!("mht-api-{env}-lt{suffix}"),
+                format!("mht-api-{env}-asg{suffix}"),
+            );
+            let group = format!(
+                "\"{c}\":{{\"autoscaling_group_name\":\"{asg}\",\"launch_template_name\":\"{lt}\"}}"
+            );
+            assert!(groups.contains(&group), "{env}: {group} not in {groups}");
+            let tg = format!("mht-api-{env}-tg-{c}");
+            assert_eq!(tgs[*c], tg.as_str());
+            moved.push(serde_json::json!({
+                "from": format!("module.alb.aws_lb_target_group.this[\"{tg}\"]"),
+                "to": format!("module.alb.aws_lb_target_group.this[\"{c}\"]"),
+            }));
+        }
+        assert_eq!(r["moved"], Value::Array(moved), "{env}");
+        // Each colour runs its own version, at the instance count while up and inside its
+        // rollback window, else none.
+        assert!(
+            groups.starts_with("${{ for colour, state in local.release.colours : colour => merge(")
+        );
+        assert!(groups.contains("version = state.version"));
+        assert!(
+            groups.contains("capacity = state.up && timecmp(plantimestamp(), state.until) < 0 ?")
+        );
+    }
+    assert_eq!(rehearsal["module"]["compute"]["surge"], 0);
 }

@@ -511,6 +511,26 @@ fn cases() -> Vec<Case> {
             }),
         ),
         (
+            "deployment.image",
+            "staging.deployment.image",
+            Box::new(|| staging_with(|b| b.deployment(|d| d.image = "Hashicorp/echo".into()))),
+        ),
+        (
+            "deployment.canary",
+            "production.deployment.canary",
+            Box::new(|| production_with(|b| b.deployment(|d| d.canary = vec![50, 10]))),
+        ),
+        (
+            "deployment.timing",
+            "production.deployment.bake_seconds",
+            Box::new(|| production_with(|b| b.deployment(|d| d.bake_seconds = 3601))),
+        ),
+        (
+            "deployment.batch-size",
+            "staging.deployment.batch_size",
+            Box::new(|| staging_with(|b| b.deployment(|d| d.batch_size = 0))),
+        ),
+        (
             "backend.key",
             "staging.backend.key",
             Box::new(|| {
@@ -612,10 +632,11 @@ fn cases() -> Vec<Case> {
                 })
             }),
         ),
-        // Statement 8 of development's document: after Operate's six and Deploy's one.
+        // Statement 12 of development's document: after Operate's six, Deploy's four (its
+        // role, the release state, the listener, the groups) and the unscoped reads.
         (
             "isolation.policy",
-            "staging.iam.team_policies[0].Statement[7]",
+            "staging.iam.team_policies[0].Statement[11]",
             Box::new(|| {
                 staging_with(|b| {
                     b.iam(|i| {
@@ -1145,4 +1166,108 @@ fn assumed_roles_are_checked() {
         assert!(v.problem.contains(problem), "{v}");
         assert!(v.fix.contains(fix), "{v}");
     }
+}
+
+/// The release rules' violations of one environment built alone: (rule, location, value).
+fn release_violations(b: EnvironmentBuilder) -> Vec<(String, String, String)> {
+    validate(vec![b])
+        .violations()
+        .filter(|v| v.rule.id.starts_with("deployment."))
+        .map(|v| (v.rule.id.to_string(), v.location(), v.value.clone()))
+        .collect()
+}
+
+type ReleaseEdit = fn(&mut infra::model::Deployment);
+/// (environment, edit, the one expected violation: rule and path; None: accepted)
+type ReleaseCase = (
+    &'static str,
+    ReleaseEdit,
+    Option<(&'static str, &'static str)>,
+);
+
+fn check_release_cases(cases: &[ReleaseCase]) {
+    for (env, edit, expected) in cases {
+        let builder = if *env == "staging" {
+            staging()
+        } else {
+            production()
+        };
+        let found = release_violations(builder.deployment(edit));
+        let found: Vec<(String, String)> = found.into_iter().map(|(r, l, _)| (r, l)).collect();
+        let expected: Vec<(String, String)> = expected
+            .map(|(rule, path)| (rule.to_string(), format!("{env}.{path}")))
+            .into_iter()
+            .collect();
+        assert_eq!(found, expected, "{env}");
+    }
+}
+
+#[test]
+fn bad_images_versions_and_canaries_are_named_one_by_one() {
+    let (image, version, canary) = (
+        Some(("deployment.image", "deployment.image")),
+        Some(("deployment.image", "deployment.initial_version")),
+        Some(("deployment.canary", "deployment.canary")),
+    );
+    check_release_cases(&[
+        (
+            "staging",
+            |d| d.image = "hashicorp/http-echo:1.0".into(),
+            image,
+        ),
+        ("staging", |d| d.image = "Hashicorp/echo".into(), image),
+        (
+            "staging",
+            |d| d.image = "registry.example.com:5000/team/api".into(),
+            None,
+        ),
+        ("staging", |d| d.initial_version = "-1".into(), version),
+        ("staging", |d| d.initial_version = "v 2".into(), version),
+        ("production", |d| d.canary = Vec::new(), canary),
+        ("production", |d| d.canary = vec![10, 50], canary),
+        ("production", |d| d.canary = vec![0, 100], canary),
+        ("production", |d| d.canary = vec![10, 100, 100], canary),
+        ("production", |d| d.canary = vec![10, 50, 100], None),
+    ]);
+    for shipped in [staging(), production()] {
+        assert_eq!(release_violations(shipped), Vec::new());
+    }
+}
+
+#[test]
+fn bad_timings_and_batches_are_named_one_by_one() {
+    let timing = |path| Some(("deployment.timing", path));
+    let batch = Some(("deployment.batch-size", "deployment.batch_size"));
+    let (bake, timeout, healthy) = (
+        timing("deployment.bake_seconds"),
+        timing("deployment.health_timeout_seconds"),
+        timing("deployment.healthy_seconds"),
+    );
+    check_release_cases(&[
+        ("production", |d| d.bake_seconds = 3601, bake),
+        ("production", |d| d.bake_seconds = 0, None),
+        (
+            "production",
+            |d| {
+                d.health_timeout_seconds = 20;
+                d.healthy_seconds = 10
+            },
+            timeout,
+        ),
+        ("production", |d| d.health_timeout_seconds = 3601, timeout),
+        ("production", |d| d.healthy_seconds = 601, healthy),
+        ("staging", |d| d.batch_size = 0, batch),
+        ("staging", |d| d.batch_size = 3, batch),
+        ("staging", |d| d.batch_size = 2, None),
+        // A blue-green environment replaces no batch: its batch size is not checked.
+        ("production", |d| d.batch_size = 0, None),
+    ]);
+    // The value is shown as declared, and the problem names the range the instance count sets.
+    let report = validate(vec![staging().deployment(|d| d.batch_size = 3)]);
+    let v = report
+        .violations()
+        .find(|v| v.rule.id == "deployment.batch-size")
+        .unwrap();
+    assert_eq!(v.value, "3");
+    assert!(v.problem.contains("1-2"), "{}", v.problem);
 }

@@ -220,6 +220,9 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
             "monitoring.alarms.response-time-p95",
             "monitoring.alarms.availability",
             "deployment.blue_green",
+            "deployment.canary",
+            "deployment.bake_seconds",
+            "deployment.batch_size",
             "deployment.rollback_timeout_minutes",
             "deployment.discord_notifications",
             "backend.state_retention_days",
@@ -238,9 +241,13 @@ fn diff_shows_exactly_the_seeds_intended_differences() {
             "cost.usage.transfer_out_gb",
             "cost.plan_estimate",
             "names.target_groups[0]",
+            "names.launch_templates[0]",
+            "names.autoscaling_groups[0]",
             "names.team_policies[0]",
             "names.team_groups[0]",
             "names.target_groups[1]",
+            "names.launch_templates[1]",
+            "names.autoscaling_groups[1]",
         ]
     );
     let text = xtask(None, &[], &["diff", "staging", "production"]);

@@ -68,7 +68,7 @@ fn each_mistake_fails_validate_with_path_and_fix() {
             envs,
             "statements: Vec::new(),",
             "statements: vec![crate::model::Statement { actions: strings([\"*\"]), resources: strings([\"arn:aws:*:*:*:*staging*\"]) }],",
-            "staging.iam.team_policies[0].Statement[7]",
+            "staging.iam.team_policies[0].Statement[11]",
             "reaches `production`'s `arn:aws:s3:::mht-api-production-data/reports/staging-summary.csv`",
         ),
         // The plan's operations policy: `*production*` reaches production's Terraform state.

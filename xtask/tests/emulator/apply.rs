@@ -65,12 +65,13 @@ fn facts(endpoint: &str) -> serde_json::Value {
 import boto3, json, sys
 kw = dict(endpoint_url=sys.argv[1], region_name="us-west-2", aws_access_key_id="test", aws_secret_access_key="test")
 ec2, elb, iam, logs, ddb = (boto3.client(s, **kw) for s in ("ec2", "elbv2", "iam", "logs", "dynamodb"))
+templates = json.loads(sys.argv[2])
 
 def hardening(env, lbs, vpc_ids):
     attrs = {a["Key"]: a["Value"] for l in lbs for a in elb.describe_load_balancer_attributes(LoadBalancerArn=l["LoadBalancerArn"])["Attributes"]}
     default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": vpc_ids}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
     flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": vpc_ids}])["FlowLogs"]
-    lt = ec2.describe_launch_template_versions(LaunchTemplateName=f"mht-api-{env}-lt", Versions=["$Latest"])["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    lt = ec2.describe_launch_template_versions(LaunchTemplateName=templates[env], Versions=["$Latest"])["LaunchTemplateVersions"][0]["LaunchTemplateData"]
     return {
         "alb_deletion_protection": attrs.get("deletion_protection.enabled"),
         "alb_access_logs": [attrs.get("access_logs.s3.enabled"), attrs.get("access_logs.s3.bucket"), attrs.get("access_logs.s3.prefix")],
@@ -102,8 +103,19 @@ for env in ("staging", "production"):
     }
 print(json.dumps(out))
 "#;
+    // The launch template of each environment's first colour (`-lt`, or `-lt-blue`).
+    let templates: serde_json::Map<String, serde_json::Value> = ["staging", "production"]
+        .into_iter()
+        .map(|name| {
+            (
+                name.into(),
+                env(name).names.launch_templates[0].clone().into(),
+            )
+        })
+        .collect();
+    let templates = serde_json::Value::Object(templates).to_string();
     let out = Command::new("python3")
-        .args(["-c", script, endpoint])
+        .args(["-c", script, endpoint, &templates])
         .output()
         .expect("python3 with boto3");
     assert!(
