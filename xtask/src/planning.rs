@@ -287,6 +287,7 @@ mod tests {
             clean: true,
             sha256: sha256(&file).unwrap(),
             created: "2026-11-29T21:00:00Z".into(),
+            release: None,
         };
         meta(&mut m);
         std::fs::write(meta_path(&file), serde_json::to_string(&m).unwrap()).unwrap();

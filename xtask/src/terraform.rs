@@ -239,7 +239,7 @@ pub const EMULATOR_SKIPS: [(&str, &str); 7] = [
     ("S3 Intelligent-Tiering", "moto 5.2 lacks the API"),
     (
         "the instances' user data (Docker, the image at its version, container logs)",
-        "moto 5.2 fails to launch from a launch template version that has user data; the version is still in each launch template's description",
+        "moto 5.2 cannot launch from a launch template version made after the first (it stores its user data unparsed); the version is still each group's `Version` tag",
     ),
     ("the DLQ redrive-allow policy", "moto 5.2 breaks on it"),
     (

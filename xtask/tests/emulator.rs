@@ -9,4 +9,5 @@ mod emulator {
     mod apply;
     mod deploy;
     mod interrupt;
+    mod release;
 }

@@ -86,10 +86,6 @@ resource "aws_launch_template" "this" {
     tags          = merge(data.aws_default_tags.current.tags, { Name = var.name, Colour = each.key })
   }
 
-  # The version in the description too (a new launch template version each release), where
-  # the console and `describe-launch-template-versions` show it.
-  description = "${var.name} ${each.key}: version ${each.value.version}"
-
   tags = { Name = each.value.launch_template_name }
 
   lifecycle {
@@ -120,13 +116,16 @@ resource "aws_autoscaling_group" "this" {
   # The in-service-below-desired alarm compares these two.
   enabled_metrics = ["GroupDesiredCapacity", "GroupInServiceInstances"]
 
+  # New instances take the template's latest version; the release replaces the running ones
+  # (rolling: a batch at a time; blue-green: the idle colour's).
   launch_template {
     id      = aws_launch_template.this[each.key].id
-    version = aws_launch_template.this[each.key].latest_version
+    version = "$Latest"
   }
 
   dynamic "tag" {
-    for_each = merge(data.aws_default_tags.current.tags, { Name = var.name, Colour = each.key })
+    # Instances carry their colour and version (the image tag) from launch.
+    for_each = merge(data.aws_default_tags.current.tags, { Name = var.name, Colour = each.key, Version = each.value.version })
 
     content {
       key                 = tag.key

@@ -1,0 +1,257 @@
+//! Releases on moto, in the deploy workflow's repository once both environments run their first
+//! version: staging rolls; production goes blue-green, rolls back, refuses unhealthy targets and
+//! undoes a shift when the 5xx alarm fires.
+
+use super::deploy::run;
+use crate::support::fixtures::env;
+use crate::support::Output;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn status(r: &Path, ep: &str) -> Value {
+    let out = run(
+        r,
+        ep,
+        &[],
+        "",
+        &["status", "production", "--format", "json"],
+    );
+    serde_json::from_str(&out.expect(0).stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
+}
+
+/// The colour entry `name` of a `status --format json` document.
+fn colour<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["colours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["colour"] == name)
+        .unwrap_or_else(|| panic!("no colour {name} in {doc:#}"))
+}
+
+/// Traffic all on `live`, which runs `version`, and no drift.
+fn live_on(r: &Path, ep: &str, live: &str, version: &str) -> Value {
+    let doc = status(r, ep);
+    assert_eq!(
+        (&doc["live"], &doc["version"]),
+        (&Value::from(live), &Value::from(version)),
+        "{doc:#}"
+    );
+    assert_eq!(colour(&doc, live)["listener_weight"], 100, "{doc:#}");
+    run(
+        r,
+        ep,
+        &[],
+        "",
+        &["validate", "--live", "--env", "production"],
+    )
+    .expect(0)
+    .contains("clean");
+    doc
+}
+
+/// The instances of production's auto scaling group of `colour`.
+fn instances(ep: &str, colour: &str) -> Vec<String> {
+    let p = env("production");
+    let aws = xtask::aws::Aws::with_endpoint(&p, Some(ep.to_string())).unwrap();
+    let i = p.names.colours.iter().position(|c| c == colour).unwrap();
+    let out = aws
+        .block_on(
+            aws.autoscaling()
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&p.names.autoscaling_groups[i])
+                .send(),
+        )
+        .unwrap();
+    out.auto_scaling_groups()[0]
+        .instances()
+        .iter()
+        .filter_map(|x| x.instance_id().map(str::to_string))
+        .collect()
+}
+
+/// Stop an EC2 instance on moto (which then reports its target unhealthy). The SDK has no EC2
+/// client here; moto takes the query API unsigned, its region from the credential scope.
+fn stop_instance(ep: &str, id: &str) {
+    let region = env("production").region;
+    ureq::post(ep)
+        .header(
+            "Authorization",
+            format!("AWS4-HMAC-SHA256 Credential=test/20260101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .send_form([
+            ("Action", "StopInstances"),
+            ("Version", "2016-11-15"),
+            ("InstanceId.1", id),
+        ])
+        .unwrap();
+}
+
+/// Until `done`, stop every instance of `colour` that is not in `known` as soon as it appears.
+fn stop_new_instances(
+    ep: &str,
+    colour: &str,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Vec<String>> {
+    let (ep, colour) = (ep.to_string(), colour.to_string());
+    let known = instances(&ep, &colour);
+    std::thread::spawn(move || {
+        let mut stopped = Vec::new();
+        while !done.load(Ordering::SeqCst) {
+            for id in instances(&ep, &colour) {
+                if !known.contains(&id) && !stopped.contains(&id) {
+                    stop_instance(&ep, &id);
+                    stopped.push(id);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        stopped
+    })
+}
+
+/// The seconds in `… 0.4 s of tool time from the command to the shift …`.
+fn tool_seconds(out: &Output) -> f64 {
+    let text = &out.stdout;
+    let before = &text[..text
+        .find(" s of tool time")
+        .unwrap_or_else(|| panic!("{text}"))];
+    before.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// Staging rolls to 2.0; production releases it blue-green, rolls back inside the window,
+/// refuses a version whose targets are unhealthy and undoes a shift the 5xx alarm objects to.
+pub(super) fn release_steps(r: &Path, ep: &str) {
+    run(
+        r,
+        ep,
+        &[],
+        "",
+        &["deploy", "staging", "--yes", "--version", "2.0"],
+    )
+    .expect(0)
+    .contains("rolling batch 2/2")
+    .contains("rolled: 2 instance(s) replaced")
+    .contains("post-deploy checks: ")
+    .contains(" 0 failed");
+    run(r, ep, &[], "", &["validate", "--live", "--env", "staging"])
+        .expect(0)
+        .contains("clean");
+    // The gate is per version: one staging never ran is refused before Terraform.
+    run(
+        r,
+        ep,
+        &[],
+        "production\n",
+        &["deploy", "production", "--version", "9.9"],
+    )
+    .expect(1)
+    .contains("with version 9.9 has no successful deployment to `staging`")
+    .contains("cargo xtask deploy staging --version 9.9");
+    let before = live_on(r, ep, "blue", "1.0");
+    assert_eq!(colour(&before, "green")["desired"], 0, "{before:#}");
+
+    // 2.0 on green: healthy, shifted in two steps, blue kept for the window; both recorded.
+    run(
+        r,
+        ep,
+        &[],
+        "production\n",
+        &[
+            "deploy",
+            "production",
+            "--version",
+            "2.0",
+            "--canary",
+            "50,100",
+        ],
+    )
+    .expect(0)
+    .contains("green: version 2.0")
+    .contains("traffic: green 50 %, blue 50 %")
+    .contains("live: green (2.0); blue (1.0) stays up for rollback until");
+    let after = live_on(r, ep, "green", "2.0");
+    let blue = colour(&after, "blue");
+    assert_eq!(
+        (&blue["version"], &blue["desired"], &blue["healthy"]),
+        (&Value::from("1.0"), &Value::from(3), &Value::from(3)),
+        "{after:#}"
+    );
+    let left = blue["rollback_window_seconds_left"].as_i64().unwrap();
+    assert!((1..=300).contains(&left), "{after:#}");
+    assert!(blue["scale_down_at"].is_string(), "{after:#}");
+    run(r, ep, &[], "", &["history", "production"])
+        .expect(0)
+        .contains("blue → green (2.0)")
+        .contains("1.0");
+
+    // Back to blue in one step, well inside the target of 30 s of tool time.
+    let back = run(r, ep, &[], "production\n", &["rollback", "production"]);
+    back.expect(0)
+        .contains("rolled back: `blue` (version 1.0) takes all traffic");
+    let seconds = tool_seconds(&back);
+    assert!(seconds < 30.0, "rollback took {seconds} s of tool time");
+    let rolled = live_on(r, ep, "blue", "1.0");
+    assert!(
+        colour(&rolled, "green")["rollback_window_seconds_left"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(rolled["last_record"]["action"], "rollback", "{rolled:#}");
+
+    // 3.0's targets never become healthy (their instances stopped as they launch): nothing
+    // shifts, exit 1, blue still live.
+    let done = Arc::new(AtomicBool::new(false));
+    let stopper = stop_new_instances(ep, "green", done.clone());
+    let out = run(
+        r,
+        ep,
+        &[],
+        "production\n",
+        &[
+            "deploy",
+            "production",
+            "--version",
+            "3.0",
+            "--skip-promotion-gate",
+        ],
+    );
+    done.store(true, Ordering::SeqCst);
+    let stopped = stopper.join().unwrap();
+    out.expect(1)
+        .contains("`green` did not become healthy within 20 s")
+        .contains("Target.InvalidState")
+        .contains("no traffic moved: `blue` (1.0) still takes all of it");
+    assert_eq!(stopped.len(), 3, "{stopped:?}");
+    let failed = live_on(r, ep, "blue", "1.0");
+    assert_eq!(colour(&failed, "green")["version"], "3.0", "{failed:#}");
+
+    // The 5xx alarm in ALARM during the bake: the shift to 3.1 is undone, blue keeps traffic.
+    set_five_xx_alarm(ep, "ALARM");
+    run(r, ep, &[], "production\n", &["deploy", "production", "--version", "3.1", "--skip-promotion-gate", "--canary", "50,100"])
+        .expect(1)
+        .contains("traffic: green 50 %, blue 50 %")
+        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (1.0) takes all traffic again");
+    set_five_xx_alarm(ep, "OK");
+    live_on(r, ep, "blue", "1.0");
+}
+
+/// Set production's 5xx alarm to `state` (moto evaluates no metrics; the state is what counts).
+fn set_five_xx_alarm(ep: &str, state: &str) {
+    let p = env("production");
+    let aws = xtask::aws::Aws::with_endpoint(&p, Some(ep.to_string())).unwrap();
+    let name = p.names.alarm(infra::model::AlarmKind::Alb5xxRate).unwrap();
+    aws.block_on(
+        aws.cloudwatch()
+            .set_alarm_state()
+            .alarm_name(name)
+            .state_value(state.into())
+            .state_reason("test")
+            .send(),
+    )
+    .unwrap();
+}
