@@ -54,7 +54,9 @@ pub fn baseline(name: &str) -> EnvironmentBuilder {
             // staging is the same image in production). A placeholder answering 200 on every
             // path until the API's own repository replaces it; `deploy --version` sets the tag.
             d.image = "hashicorp/http-echo".into();
-            d.initial_version = "1.0".into();
+            // Two of the placeholder's published tags: environments start on 0.2.3, and the
+            // demo releases 1.0.
+            d.initial_version = "0.2.3".into();
         })
         .backend(|b| {
             b.key = "infrastructure/terraform.tfstate".into();

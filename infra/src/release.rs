@@ -256,7 +256,7 @@ mod tests {
         let s = ReleaseState::initial(&p).staged("2.0");
         assert_eq!(s.colour("green").version, "2.0");
         assert!(s.colour("green").up);
-        assert_eq!(s.live_version(), "1.0");
+        assert_eq!(s.live_version(), "0.2.3");
         let half = s.weighted("green", 10);
         assert_eq!(
             (half.colour("blue").weight, half.colour("green").weight),

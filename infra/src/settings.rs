@@ -417,7 +417,7 @@ mod tests {
             ("deployment.bake_seconds", "60 (not used: rolling)", "60"),
             ("deployment.health_timeout_seconds", "600", "600"),
             ("deployment.healthy_seconds", "30", "30"),
-            ("deployment.initial_version", "1.0", "1.0"),
+            ("deployment.initial_version", "0.2.3", "0.2.3"),
         ] {
             assert_eq!(value(&s, path), (staging_value.into(), d), "{path}");
             assert_eq!(value(&p, path), (production_value.into(), d), "{path}");

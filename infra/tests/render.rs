@@ -411,7 +411,7 @@ fn the_release_state_is_a_parameter_terraform_reads_and_never_reverts() {
             ReleaseState::parse(&env, parameter["insecure_value"].as_str().unwrap()).unwrap();
         assert_eq!(state, ReleaseState::initial(&env));
         assert_eq!(state.live, env.names.colours[0]);
-        assert_eq!(state.live_version(), "1.0");
+        assert_eq!(state.live_version(), env.deployment.initial_version);
         assert!(state.colours.values().all(|c| c.until == NO_END));
         assert_eq!(
             r["variable"]["release"],

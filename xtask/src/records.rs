@@ -123,10 +123,10 @@ pub struct Record {
     /// Set when the promotion gate was overridden: who asked, recorded.
     pub promotion_gate_override: bool,
     /// The version (image tag) taking traffic when the run ended (absent in older records).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// What the release did: `blue → green (2.0)`, `rolled 2 instance(s)`, the undo of a shift.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
 }
 
@@ -277,6 +277,7 @@ mod tests {
             ("deploy", "no changes", true),
             ("destroy", "success", true),
             ("destroy", "failed: `terraform destroy` failed", false),
+            ("rollback", "success", true),
         ] {
             let text = OLD_FAILED_DEPLOY
                 .replace(r#""action": "deploy""#, &format!(r#""action": "{action}""#))
@@ -294,6 +295,17 @@ mod tests {
         }
         let unknown = OLD_FAILED_DEPLOY.replace(r#""action": "deploy""#, r#""action": "import""#);
         assert!(serde_json::from_str::<Record>(&unknown).is_err());
+        // A release's record carries its version and what it did, and reads back the same.
+        let released = OLD_FAILED_DEPLOY.replace(
+            "  \"promotion_gate_override\": true\n",
+            "  \"promotion_gate_override\": true,\n  \"version\": \"1.0\",\n  \"release\": \"blue → green (1.0)\"\n",
+        );
+        let r: Record = serde_json::from_str(&released).unwrap();
+        assert_eq!(
+            (r.version.as_deref(), r.release.as_deref()),
+            (Some("1.0"), Some("blue → green (1.0)"))
+        );
+        assert_eq!(serde_json::to_string_pretty(&r).unwrap(), released);
         let unknown = OLD_FAILED_DEPLOY.replace("failed: post", "aborted: post");
         assert!(serde_json::from_str::<Record>(&unknown).is_err());
     }

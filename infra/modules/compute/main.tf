@@ -89,6 +89,8 @@ resource "aws_launch_template" "this" {
   tags = { Name = each.value.launch_template_name }
 
   lifecycle {
+    # A renamed template (a new colour) exists before the group that uses it moves over.
+    create_before_destroy = true
     # The emulator (moto) echoes the launch template's own tags back as an extra
     # tag_specifications entry, which no configuration can match; the volume tags are fixed
     # per environment, so ignoring later changes to them costs nothing.
@@ -121,6 +123,11 @@ resource "aws_autoscaling_group" "this" {
   launch_template {
     id      = aws_launch_template.this[each.key].id
     version = "$Latest"
+  }
+
+  # A renamed group (a new colour) is up before the old one goes.
+  lifecycle {
+    create_before_destroy = true
   }
 
   dynamic "tag" {

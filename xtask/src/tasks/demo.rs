@@ -1,12 +1,16 @@
 //! `cargo xtask demo`: the whole mission on the local emulator, from a fresh clone, with no AWS
 //! account: prerequisites first, then backends, deploy staging with its live checks, deploy
-//! production through the promotion gate, drift check of both, one summary. Safe to run twice.
+//! production through the promotion gate, a release of version 1.0 (staging rolls, production
+//! goes blue-green), drift check of both, one summary. Safe to run twice.
 
 use crate::project::Project;
 use crate::{local, table};
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// The version the demo releases (a published tag of the placeholder image).
+const DEMO_VERSION: &str = "1.0";
 
 #[derive(clap::Args)]
 pub struct Demo {
@@ -56,6 +60,15 @@ impl Demo {
                     super::deploy::Deploy::confirmed(env).run(&p)
                 })?;
             }
+            for env in &order {
+                step(&format!("release {env} {DEMO_VERSION}"), &mut || {
+                    super::deploy::Deploy::confirmed_release(env, DEMO_VERSION).run(&p)
+                })?;
+            }
+            let last = &order[order.len() - 1];
+            step(&format!("status {last}"), &mut || {
+                super::status::Status::of(last).run(&p)
+            })?;
             step("validate --live --all", &mut || {
                 super::validate::Validate::live_all().run(&p)
             })?;
@@ -81,8 +94,9 @@ impl Demo {
         result?;
         let first = &order[0];
         println!(
-            "built: {} (VPC, load balancer, instances, buckets, queues, table, roles, DNS, monitoring), each with its own state bucket and lock table; with --keep the emulator stays up to explore: `cargo xtask --local history {first}`, `cargo xtask --local test-sqs {first} --deep`",
-            order.join(", ")
+            "built: {} (VPC, load balancer, instances, buckets, queues, table, roles, DNS, monitoring), each with its own state bucket and lock table, then released version {DEMO_VERSION}; with --keep the emulator stays up to explore: `cargo xtask --local history {first}`, `cargo xtask --local status {last}`, `cargo xtask --local rollback {last}`, `cargo xtask --local test-sqs {first} --deep`",
+            order.join(", "),
+            last = order[order.len() - 1]
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -46,6 +46,14 @@ fn colour_json(
 }
 
 impl Status {
+    /// `status <env>` as text, as the demo runs it.
+    pub fn of(env: &str) -> Status {
+        Status {
+            environment: Some(env.to_string()),
+            format: Format::Text,
+        }
+    }
+
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let name = p.selected(self.environment.as_deref())?;
         let env = p.environment(&name)?;

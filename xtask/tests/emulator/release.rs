@@ -151,7 +151,7 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     .expect(1)
     .contains("with version 9.9 has no successful deployment to `staging`")
     .contains("cargo xtask deploy staging --version 9.9");
-    let before = live_on(r, ep, "blue", "1.0");
+    let before = live_on(r, ep, "blue", "0.2.3");
     assert_eq!(colour(&before, "green")["desired"], 0, "{before:#}");
 
     // 2.0 on green: healthy, shifted in two steps, blue kept for the window; both recorded.
@@ -172,12 +172,12 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     .expect(0)
     .contains("green: version 2.0")
     .contains("traffic: green 50 %, blue 50 %")
-    .contains("live: green (2.0); blue (1.0) stays up for rollback until");
+    .contains("live: green (2.0); blue (0.2.3) stays up for rollback until");
     let after = live_on(r, ep, "green", "2.0");
     let blue = colour(&after, "blue");
     assert_eq!(
         (&blue["version"], &blue["desired"], &blue["healthy"]),
-        (&Value::from("1.0"), &Value::from(3), &Value::from(3)),
+        (&Value::from("0.2.3"), &Value::from(3), &Value::from(3)),
         "{after:#}"
     );
     let left = blue["rollback_window_seconds_left"].as_i64().unwrap();
@@ -186,15 +186,15 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     run(r, ep, &[], "", &["history", "production"])
         .expect(0)
         .contains("blue → green (2.0)")
-        .contains("1.0");
+        .contains("0.2.3");
 
     // Back to blue in one step, well inside the target of 30 s of tool time.
     let back = run(r, ep, &[], "production\n", &["rollback", "production"]);
     back.expect(0)
-        .contains("rolled back: `blue` (version 1.0) takes all traffic");
+        .contains("rolled back: `blue` (version 0.2.3) takes all traffic");
     let seconds = tool_seconds(&back);
     assert!(seconds < 30.0, "rollback took {seconds} s of tool time");
-    let rolled = live_on(r, ep, "blue", "1.0");
+    let rolled = live_on(r, ep, "blue", "0.2.3");
     assert!(
         colour(&rolled, "green")["rollback_window_seconds_left"]
             .as_i64()
@@ -225,9 +225,9 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     out.expect(1)
         .contains("`green` did not become healthy within 20 s")
         .contains("Target.InvalidState")
-        .contains("no traffic moved: `blue` (1.0) still takes all of it");
+        .contains("no traffic moved: `blue` (0.2.3) still takes all of it");
     assert_eq!(stopped.len(), 3, "{stopped:?}");
-    let failed = live_on(r, ep, "blue", "1.0");
+    let failed = live_on(r, ep, "blue", "0.2.3");
     assert_eq!(colour(&failed, "green")["version"], "3.0", "{failed:#}");
 
     // The 5xx alarm in ALARM during the bake: the shift to 3.1 is undone, blue keeps traffic.
@@ -235,9 +235,9 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     run(r, ep, &[], "production\n", &["deploy", "production", "--version", "3.1", "--skip-promotion-gate", "--canary", "50,100"])
         .expect(1)
         .contains("traffic: green 50 %, blue 50 %")
-        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (1.0) takes all traffic again");
+        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic again");
     set_five_xx_alarm(ep, "OK");
-    live_on(r, ep, "blue", "1.0");
+    live_on(r, ep, "blue", "0.2.3");
 }
 
 /// Set production's 5xx alarm to `state` (moto evaluates no metrics; the state is what counts).
