@@ -89,6 +89,26 @@ impl ReleaseState {
         Ok(state)
     }
 
+    /// A state written for other colours (`deployment.blue_green` changed since), carried over:
+    /// the environment's initial state with the version that was live on every colour. `None`
+    /// when `text` is not a state of this schema at all, or already has the right colours.
+    pub fn carried_over<T, C>(env: &Environment<T, C>, text: &str) -> Option<ReleaseState> {
+        let old: ReleaseState = serde_json::from_str(text).ok()?;
+        let same = old.colours.keys().eq(env
+            .names
+            .colours
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>());
+        if old.schema != SCHEMA || same || !old.colours.contains_key(&old.live) {
+            return None;
+        }
+        let mut state = ReleaseState::initial(env);
+        for c in state.colours.values_mut() {
+            c.version = old.live_version().to_string();
+        }
+        Some(state)
+    }
+
     /// Compact JSON, keys in a fixed order: what the parameter holds.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a release state always serialises")
@@ -109,6 +129,16 @@ impl ReleaseState {
             .keys()
             .find(|c| **c != self.live)
             .map(String::as_str)
+    }
+
+    /// Blue-green: the idle colour when it is being released (up, no traffic, no window end);
+    /// `None` when there is none (a rolling environment, an idle colour down or in its
+    /// rollback window).
+    pub fn releasing(&self) -> Option<&str> {
+        self.idle().filter(|c| {
+            let c = self.colour(c);
+            c.up && c.until == NO_END
+        })
     }
 
     /// `version` on the colour that takes it: the only one of a rolling environment, the idle
@@ -253,7 +283,9 @@ mod tests {
     #[test]
     fn a_release_stages_shifts_and_switches() {
         let p = production().build().unwrap();
+        assert_eq!(ReleaseState::initial(&p).releasing(), None);
         let s = ReleaseState::initial(&p).staged("2.0");
+        assert_eq!(s.releasing(), Some("green"));
         assert_eq!(s.colour("green").version, "2.0");
         assert!(s.colour("green").up);
         assert_eq!(s.live_version(), "0.2.3");
@@ -267,12 +299,35 @@ mod tests {
         assert_eq!(done.colour("blue").until, "2026-11-29T12:05:00Z");
         assert!(done.colour("blue").up);
         assert_eq!(done.colour("green").until, NO_END);
+        // The previous colour in its window is not being released.
+        assert_eq!(done.releasing(), None);
         // The rolling colour takes the version itself.
         let st = staging().build().unwrap();
         assert_eq!(
             ReleaseState::initial(&st).staged("2.0").live_version(),
             "2.0"
         );
+    }
+
+    #[test]
+    fn a_state_of_other_colours_is_carried_over_with_its_live_version() {
+        let st = staging().build().unwrap();
+        let rolled = ReleaseState::initial(&st).staged("2.0").to_json();
+        let rehearsal = staging()
+            .deployment(|d| d.blue_green = true)
+            .build()
+            .unwrap();
+        assert!(ReleaseState::parse(&rehearsal, &rolled).is_err());
+        let carried = ReleaseState::carried_over(&rehearsal, &rolled).unwrap();
+        assert_eq!(
+            (carried.live.as_str(), carried.live_version()),
+            ("blue", "2.0")
+        );
+        assert_eq!(carried.colour("green").version, "2.0");
+        assert!(!carried.colour("green").up);
+        // The right colours already, or not a state at all: nothing to carry over.
+        assert!(ReleaseState::carried_over(&st, &rolled).is_none());
+        assert!(ReleaseState::carried_over(&st, "{}").is_none());
     }
 
     #[test]

@@ -87,32 +87,33 @@ impl<'a> Fleet<'a> {
             .ok_or_else(|| anyhow!("`{}` has no colour `{colour}`", self.env.name))
     }
 
-    /// The release state in the parameter; `None` before the first deploy created it.
-    pub fn read_state(&self) -> Result<Option<ReleaseState>> {
+    /// The parameter's value; `None` before the first deploy created it.
+    pub fn read_text(&self) -> Result<Option<String>> {
         let name = &self.env.names.release_parameter;
         let got = self
             .aws
             .block_on(self.aws.ssm().get_parameter().name(name).send());
-        let text = match got {
-            Ok(out) => out.parameter.and_then(|p| p.value).unwrap_or_default(),
+        match got {
+            Ok(out) => Ok(Some(
+                out.parameter.and_then(|p| p.value).unwrap_or_default(),
+            )),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_parameter_not_found()) =>
             {
-                return Ok(None)
+                Ok(None)
             }
-            Err(e) => return Err(self.aws.error(&format!("ssm:GetParameter `{name}`"), e)),
-        };
-        ReleaseState::parse(self.env, &text)
-            .map(Some)
-            .map_err(|e| anyhow!("parameter `{name}`: {e}"))
+            Err(e) => Err(self.aws.error(&format!("ssm:GetParameter `{name}`"), e)),
+        }
     }
 
-    /// The release state, or the initial one of an environment never deployed.
-    pub fn state(&self) -> Result<ReleaseState> {
-        Ok(self
-            .read_state()?
-            .unwrap_or_else(|| ReleaseState::initial(self.env)))
+    /// The release state in the parameter; `None` before the first deploy created it.
+    pub fn read_state(&self) -> Result<Option<ReleaseState>> {
+        let name = &self.env.names.release_parameter;
+        self.read_text()?
+            .map(|text| ReleaseState::parse(self.env, &text))
+            .transpose()
+            .map_err(|e| anyhow!("parameter `{name}`: {e}"))
     }
 
     pub fn write_state(&self, state: &ReleaseState) -> Result<()> {

@@ -72,7 +72,29 @@ pub struct Release {
 impl Release {
     /// Read the state (the initial one before the first deploy) and stage `version`.
     pub fn plan(fleet: &Fleet, version: Option<&str>) -> Result<Release> {
-        let current = fleet.state()?;
+        let text = fleet.read_text()?;
+        // A state of other colours (blue-green switched on or off) is carried over: the
+        // version that was live goes on the new colours, planned like a release.
+        let carried = text
+            .as_deref()
+            .and_then(|t| ReleaseState::carried_over(fleet.env, t));
+        if let Some(carried) = carried {
+            println!(
+                "the release state has other colours than `{}` now has: carried over, version {} on {}",
+                fleet.env.name,
+                carried.live_version(),
+                fleet.env.names.colours.join(" and ")
+            );
+            let next = version.map_or_else(|| carried.clone(), |v| carried.staged(v));
+            return Ok(Release {
+                current: carried,
+                next: Some(next),
+            });
+        }
+        let current = match fleet.read_state()? {
+            Some(state) => state,
+            None => ReleaseState::initial(fleet.env),
+        };
         let next = match version {
             Some(v) if v == current.live_version() => {
                 println!(

@@ -357,6 +357,8 @@ fn every_task_is_listed_and_aws_tasks_need_credentials() {
         "deploy",
         "destroy",
         "history",
+        "rollback",
+        "status",
         "unlock",
         "cost",
         "local",
@@ -835,6 +837,9 @@ fn harmless_invocations() -> Vec<Vec<&'static str>> {
         &["deploy", "staging"],
         &["destroy", "staging"],
         &["history", "staging"],
+        &["status", "production", "--format", "json"],
+        &["rollback", "production"],
+        &["rollback", "staging"],
         &["unlock", "staging", "some-lock-id"],
         &["cost"],
         &[
@@ -1005,6 +1010,15 @@ fn cost_shows_each_line_the_budget_and_the_plan() {
 }
 
 #[test]
+fn a_rolling_environment_has_nothing_to_roll_back_to() {
+    // Refused from the model alone, before any AWS call, with the way to an earlier version.
+    xtask(None, &[], &["rollback", "staging"])
+        .expect(1)
+        .contains("`staging` rolls (no blue-green)")
+        .contains("cargo xtask deploy staging --version <TAG>");
+}
+
+#[test]
 fn usage_errors_exit_64_help_and_version_exit_0() {
     // A typo'd flag, an unknown command, a missing argument, a bad value: 64, never 2 (which
     // means changes or drift).
@@ -1018,6 +1032,19 @@ fn usage_errors_exit_64_help_and_version_exit_0() {
         &["plan", "--all", "--jobs", "0"],
         &["plan", "staging", "--all"],
         &["validate", "--live", "--all", "--jobs", "x"],
+        &["deploy", "production", "--version", "-rc1"],
+        &["deploy", "production", "--version", "a:b"],
+        &["deploy", "production", "--canary", "50,10,100"],
+        &["deploy", "production", "--canary", "10,50"],
+        &[
+            "deploy",
+            "staging",
+            "--version",
+            "2.0",
+            "--plan",
+            "x.tfplan",
+        ],
+        &["plan", "--all", "--version", "2.0"],
     ] {
         let out = xtask(None, &[], args);
         out.expect(64);
@@ -1027,6 +1054,11 @@ fn usage_errors_exit_64_help_and_version_exit_0() {
         assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
     }
     xtask(None, &[], &["validate", "--formt", "json"]).contains("unexpected argument '--formt'");
+    // A bad version or canary names the rule it breaks.
+    xtask(None, &[], &["deploy", "production", "--version", "a:b"])
+        .contains("`a:b` is not an image tag");
+    xtask(None, &[], &["deploy", "production", "--canary", "10,50"])
+        .contains("must rise strictly, each 1-100, and end at 100");
     let help = xtask(None, &[], &["plan", "--help"]);
     help.expect(0).contains("--jobs <N>").contains("--all");
     let version = xtask(None, &[], &["--version"]);

@@ -10,6 +10,7 @@ use crate::project::{shown, shown_at_most, Project};
 use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::release::{self, Release, Timing};
+use crate::summary::PlanAction;
 use crate::{git, table};
 use anyhow::{bail, Result};
 use infra::release::ReleaseState;
@@ -372,32 +373,41 @@ impl Deploy {
     ) -> Result<bool> {
         let env = fleet.env;
         record.version = Some(current.live_version().to_string());
+        // The state Terraform applied is the one recorded, a release or not (a carried-over one).
+        if let Some(state) = &next {
+            fleet.write_state(state)?;
+        }
         let timing = Timing::of(env, fleet.aws);
         if env.deployment.blue_green {
-            let Some(staged) = next else { return Ok(false) };
-            fleet.write_state(&staged)?;
+            let Some(staged) = next.filter(|s| s.releasing().is_some()) else {
+                return Ok(false);
+            };
             let steps = self
                 .canary
                 .as_ref()
                 .map_or(&env.deployment.canary, |s| &s.0);
-            let (from, to) = (
-                staged.live.clone(),
-                staged.idle().unwrap_or_default().to_string(),
-            );
+            let to = staged.releasing().unwrap_or_default().to_string();
             let version = staged.colour(&to).version.clone();
-            record.release = Some(format!("{from} → {to} ({version})"));
+            record.release = Some(format!("{} → {to} ({version})", staged.live));
             let switched = release::blue_green(fleet, current, &staged, steps, timing)?;
             record.version = Some(switched.live_version().to_string());
             return Ok(true);
         }
+        // Rolling: a new version, or a launch template changed in place, replaces the instances.
         let colour = current.live.clone();
         let template = format!("module.compute.aws_launch_template.this[\"{colour}\"]");
-        let changed = summary.changes.iter().any(|c| c.address == template);
-        if let Some(state) = &next {
-            fleet.write_state(state)?;
-            record.version = Some(state.live_version().to_string());
+        let changed = summary
+            .changes
+            .iter()
+            .any(|c| c.address == template && c.action == PlanAction::Update);
+        let version = next.as_ref().map(|s| s.live_version().to_string());
+        let new_version = version
+            .as_ref()
+            .filter(|v| v.as_str() != current.live_version());
+        if let Some(v) = new_version {
+            record.version = Some(v.clone());
         }
-        if !changed && next.is_none() {
+        if !changed && new_version.is_none() {
             return Ok(false);
         }
         let replaced = release::roll(fleet, &colour, timing)?;
