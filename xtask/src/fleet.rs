@@ -474,16 +474,38 @@ impl<'a> Fleet<'a> {
         Ok(())
     }
 
-    /// Terminate an instance of a group; `shrink` lowers the group's desired count with it,
-    /// else the group launches a replacement from its launch template.
-    pub fn terminate(&self, instance: &str, shrink: bool) -> Result<()> {
+    /// Set `colour`'s group to `min` and `desired` instances (its maximum stays): 0 then the
+    /// count replaces every instance of a colour that takes no traffic.
+    pub fn resize(&self, colour: &str, min: i32, desired: i32) -> Result<()> {
+        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        self.aws
+            .block_on(
+                self.aws
+                    .autoscaling()
+                    .update_auto_scaling_group()
+                    .auto_scaling_group_name(asg_name)
+                    .min_size(min)
+                    .desired_capacity(desired)
+                    .send(),
+            )
+            .map_err(|e| {
+                self.aws.error(
+                    &format!("autoscaling:UpdateAutoScalingGroup `{asg_name}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// Terminate an instance of a group, lowering the group's desired count with it.
+    pub fn terminate(&self, instance: &str) -> Result<()> {
         self.aws
             .block_on(
                 self.aws
                     .autoscaling()
                     .terminate_instance_in_auto_scaling_group()
                     .instance_id(instance)
-                    .should_decrement_desired_capacity(shrink)
+                    .should_decrement_desired_capacity(true)
                     .send(),
             )
             .map_err(|e| {

@@ -221,19 +221,18 @@ pub fn blue_green(
     let version = staged.colour(&idle).version.clone();
     let count = fleet.env.compute.instance_count as usize;
     fleet.cancel_scale_down(&idle)?;
-    // Instances the idle colour kept from its previous version (its rollback window) run the
-    // old launch template: replace them, the group launches new ones.
+    // Instances the idle colour kept (its rollback window, or an earlier release that did not
+    // go live) run an older launch: it takes no traffic, so it scales to zero and back.
     let old: Vec<String> = if before.colour(&idle).up {
         let stale = fleet.group(&idle)?.instances;
         if !stale.is_empty() {
             println!(
-                "{idle}: replacing {} instance(s) of version {} (its rollback window is given up)",
+                "{idle}: replacing its {} instance(s) of version {} (its rollback window, if any, is given up)",
                 stale.len(),
                 before.colour(&idle).version
             );
-        }
-        for id in &stale {
-            fleet.terminate(id, false)?;
+            fleet.resize(&idle, 0, 0)?;
+            fleet.resize(&idle, count as i32, count as i32)?;
         }
         stale
     } else {
@@ -301,7 +300,7 @@ pub fn roll(fleet: &Fleet, colour: &str, timing: Timing) -> Result<usize> {
                 .filter(|id| !present.contains(id))
                 .collect();
             for id in &fresh {
-                fleet.terminate(id, true)?;
+                fleet.terminate(id)?;
             }
             bail!(
                 "{e:#}; the roll stopped at batch {}/{batches}: {replaced} instance(s) run the new version, {} the old one",
@@ -310,7 +309,7 @@ pub fn roll(fleet: &Fleet, colour: &str, timing: Timing) -> Result<usize> {
             );
         }
         for id in chunk {
-            fleet.terminate(id, true)?;
+            fleet.terminate(id)?;
         }
         replaced += chunk.len();
     }

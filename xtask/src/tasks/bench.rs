@@ -1,7 +1,8 @@
 //! `cargo xtask bench [--runs N] [--static]`: the figures the issues ask for, on this machine —
 //! static validate, render, validate of 100 generated environments, and on the local emulator
-//! test-s3, test-sqs, a staging deploy with no changes and `plan --all` at once against one by
-//! one — each as the median of N runs with min and max. Figures only: no thresholds.
+//! test-s3, test-sqs, a staging deploy with no changes, `plan --all` at once against one by
+//! one, and a rollback of the last environment of the promotion order once it released a
+//! version — each as the median of N runs with min and max. Figures only: no thresholds.
 
 use crate::aws::Aws;
 use crate::parallel::Jobs;
@@ -11,6 +12,9 @@ use anyhow::{bail, Result};
 use infra::EnvironmentBuilder;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+/// The version the bench releases before it measures rollbacks.
+const BENCH_VERSION: &str = "bench";
 
 /// The most runs per figure `--runs` accepts: enough for any figure, far from any overflow.
 const MAX_RUNS: u64 = 10_000;
@@ -137,6 +141,7 @@ impl Bench {
         let name = lp.promotion_order().remove(0);
         let live = self.live_rows(&lp, &name).and_then(|mut rows| {
             rows.extend(self.parallel_rows(&lp)?);
+            rows.extend(self.rollback_rows(&lp)?);
             Ok(rows)
         });
         if started {
@@ -177,6 +182,30 @@ impl Bench {
                 })?,
             ),
         ])
+    }
+
+    /// The last environment of the promotion order deployed, then released (every
+    /// environment before it released the version first, for the gate), then rolled back
+    /// and forth: each rollback's whole run, which is the tool's time from command to shift.
+    fn rollback_rows(&self, lp: &Project) -> Result<Vec<Vec<String>>> {
+        let names = lp.promotion_order();
+        let last = &names[names.len() - 1];
+        if !lp.environment(last)?.deployment.blue_green {
+            return Ok(Vec::new());
+        }
+        println!("deploying every environment and releasing {BENCH_VERSION} (the rollback figure needs two colours up)");
+        for name in &names {
+            super::deploy::Deploy::confirmed(name).run(lp)?;
+            super::deploy::Deploy::confirmed_release(name, BENCH_VERSION).run(lp)?;
+        }
+        Ok(vec![row(
+            &format!("rollback {last} (the tool's time, command to shift)"),
+            &measure(self.runs, || {
+                super::rollback::Rollback::confirmed(last)
+                    .run(lp)
+                    .map(|_| ())
+            })?,
+        )])
     }
 
     /// `plan --all` of every environment, at once and one by one (`--jobs 1`).

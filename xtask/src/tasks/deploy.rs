@@ -476,31 +476,38 @@ impl Deploy {
         )?;
         if !self.no_checks {
             let start = Instant::now();
-            let mut checks = crate::live::s3::checks(aws, env);
-            checks.extend(crate::live::sqs::checks(aws, env, false));
+            let checked = post_deploy_checks(aws, env);
             phases.add("checks", start);
             record.durations = phases.0.clone();
-            let failed: Vec<String> = checks
-                .iter()
-                .filter(|c| !c.passed)
-                .map(|c| {
-                    format!(
-                        "{} {}: expected {}, found {}",
-                        c.resource, c.check, c.expected, c.found
-                    )
-                })
-                .collect();
-            println!(
-                "post-deploy checks: {} passed, {} failed",
-                checks.len() - failed.len(),
-                failed.len()
-            );
-            if !failed.is_empty() {
-                bail!("post-deploy checks failed:\n  {}", failed.join("\n  "));
-            }
+            checked?;
         }
         Ok((outcome, planned.run.spent.get().as_secs_f64()))
     }
+}
+
+/// `test-s3` and `test-sqs` of the deployed environment; `Err` lists every failed check.
+fn post_deploy_checks(aws: &Aws, env: &Environment) -> Result<()> {
+    let mut checks = crate::live::s3::checks(aws, env);
+    checks.extend(crate::live::sqs::checks(aws, env, false));
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| {
+            format!(
+                "{} {}: expected {}, found {}",
+                c.resource, c.check, c.expected, c.found
+            )
+        })
+        .collect();
+    println!(
+        "post-deploy checks: {} passed, {} failed",
+        checks.len() - failed.len(),
+        failed.len()
+    );
+    if !failed.is_empty() {
+        bail!("post-deploy checks failed:\n  {}", failed.join("\n  "));
+    }
+    Ok(())
 }
 
 impl Destroy {

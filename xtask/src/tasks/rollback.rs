@@ -23,6 +23,9 @@ pub struct Rollback {
     /// Roll back without asking (protected environments: only in CI, with CI=true)
     #[arg(long)]
     yes: bool,
+    /// Run by `bench` on the emulator: the confirmation is its own (never from the CLI).
+    #[arg(skip)]
+    on_emulator_by_tool: bool,
 }
 
 /// The colour traffic goes back to: the previous one while its window is open and it is up.
@@ -47,6 +50,15 @@ fn previous(name: &str, state: &ReleaseState) -> Result<String> {
 }
 
 impl Rollback {
+    /// `rollback <env> --yes`, as the bench runs it on the emulator (and only there).
+    pub fn confirmed(env: &str) -> Rollback {
+        Rollback {
+            environment: Some(env.to_string()),
+            yes: true,
+            on_emulator_by_tool: true,
+        }
+    }
+
     pub fn run(self, p: &Project) -> Result<ExitCode> {
         let started = Instant::now();
         let name = p.selected(self.environment.as_deref())?;
@@ -57,10 +69,11 @@ impl Rollback {
                 "`{name}` rolls (no blue-green): there is no previous colour to move traffic to; redeploy the previous version with `cargo xtask deploy {name} --version <TAG>` (`cargo xtask history {name}` lists the versions)"
             );
         }
-        if env.protected && self.yes && !in_ci() {
+        let aws = Aws::connect(p, &env)?;
+        let tool_confirmed = self.on_emulator_by_tool && aws.local;
+        if env.protected && self.yes && !in_ci() && !tool_confirmed {
             bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
         }
-        let aws = Aws::connect(p, &env)?;
         let caller = aws.guard_account(&env)?;
         let fleet = Fleet::new(&aws, &env);
         let Some(state) = fleet.read_state()? else {
