@@ -138,8 +138,14 @@ impl Record {
 
 /// Store a record in `env`'s state bucket.
 pub fn put(aws: &Aws, env: &Environment, record: &Record) -> Result<String> {
+    // The time is to the second: two runs in one second (rollbacks back and forth) must not
+    // overwrite each other's record, so the key ends on the nanoseconds of the write.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
     let key = format!(
-        "{PREFIX}{}-{}-{}.json",
+        "{PREFIX}{}-{}-{}-{nanos:09}.json",
         record.started_at,
         record.action,
         &record.commit[..record.commit.len().min(12)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// On the emulator targets are healthy at once (or, stopped, never): the waits are capped.
 const EMULATOR_BAKE: u32 = 2;
 const EMULATOR_HEALTHY: u32 = 2;
-const EMULATOR_TIMEOUT: u32 = 20;
+const EMULATOR_TIMEOUT: u32 = 10;
 
 /// How long a release waits: for health, for a steady healthy state, at each traffic step.
 #[derive(Clone, Copy, Debug)]

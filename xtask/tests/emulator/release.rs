@@ -151,7 +151,13 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
         .expect(1)
         .contains("with version 9.9 has no successful deployment to `staging`")
         .contains("cargo xtask deploy staging --version 9.9");
-    let before = live_on(r, ep, "blue", "0.2.3");
+    // Before: blue live at the initial version, green down (the deploy above left no drift).
+    let before = status(r, ep);
+    assert_eq!(
+        (&before["live"], &before["version"]),
+        (&Value::from("blue"), &Value::from("0.2.3")),
+        "{before:#}"
+    );
     assert_eq!(colour(&before, "green")["desired"], 0, "{before:#}");
 
     // 2.0 on green: healthy, shifted in two steps, blue kept for the window; both recorded.
@@ -218,7 +224,7 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     done.store(true, Ordering::SeqCst);
     let stopped = stopper.join().unwrap();
     out.expect(1)
-        .contains("`green` did not become healthy within 20 s")
+        .contains("`green` did not become healthy within 10 s")
         .contains("Target.InvalidState")
         .contains("no traffic moved: `blue` (0.2.3) still takes all of it");
     assert_eq!(stopped.len(), 3, "{stopped:?}");
