@@ -136,7 +136,8 @@ fn assume_deploy_roles<T, C>(env: &Environment<T, C>) -> Vec<Value> {
 
 /// Actions a release reads on `*` (none supports resource-level permissions): the listener's
 /// weights and the targets' health, the instance groups and their scheduled actions, alarms.
-const RELEASE_DESCRIBE_ACTIONS: [&str; 6] = [
+const RELEASE_DESCRIBE_ACTIONS: [&str; 7] = [
+    "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
@@ -173,6 +174,7 @@ fn release<T, C>(env: &Environment<T, C>) -> Vec<Value> {
             "autoscaling:PutScheduledUpdateGroupAction",
             "autoscaling:SetDesiredCapacity",
             "autoscaling:TerminateInstanceInAutoScalingGroup",
+            "autoscaling:UpdateAutoScalingGroup",
         ],
         n.autoscaling_groups
             .iter()
@@ -432,6 +434,7 @@ mod tests {
             "autoscaling:TerminateInstanceInAutoScalingGroup",
             "autoscaling:PutScheduledUpdateGroupAction",
             "autoscaling:DeleteScheduledAction",
+            "autoscaling:UpdateAutoScalingGroup",
         ] {
             assert!(groups["Action"]
                 .as_array()

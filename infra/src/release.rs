@@ -7,7 +7,6 @@
 //! idle colour takes the new version, traffic moves by weight, and the colour that lost it
 //! stays up until `until` (the rollback window), then scales to zero.
 
-use crate::model::Deployment;
 use crate::Environment;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -248,11 +247,6 @@ pub fn check_canary(steps: &[u32]) -> Result<(), String> {
             "canary steps {steps:?} must rise strictly, each 1-100, and end at 100 (e.g. `10,50,100`)"
         ))
     }
-}
-
-/// The whole image reference of `version` in this environment.
-pub fn image(d: &Deployment, version: &str) -> String {
-    format!("{}:{version}", d.image)
 }
 
 #[cfg(test)]

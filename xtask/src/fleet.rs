@@ -78,6 +78,12 @@ impl<'a> Fleet<'a> {
         Fleet { aws, env }
     }
 
+    /// The auto scaling group of `colour`.
+    fn asg(&self, colour: &str) -> Result<&'a str> {
+        let env: &'a Environment = self.env;
+        Ok(&env.names.autoscaling_groups[self.index(colour)?])
+    }
+
     fn index(&self, colour: &str) -> Result<usize> {
         self.env
             .names
@@ -201,8 +207,8 @@ impl<'a> Fleet<'a> {
         Ok(by_colour)
     }
 
-    /// Point the listener at the weights of `state`, then record `state` in the parameter.
-    pub fn shift(&self, state: &ReleaseState) -> Result<()> {
+    /// Point the listener at the weights of `state`.
+    fn weigh(&self, state: &ReleaseState) -> Result<()> {
         let listener = self.listener()?;
         let groups = self.target_groups()?;
         let mut forward = ForwardActionConfig::builder().target_group_stickiness_config(
@@ -238,7 +244,24 @@ impl<'a> Fleet<'a> {
                 self.aws
                     .error("elasticloadbalancing:ModifyListener (weights)", e)
             })?;
-        self.write_state(state)
+        Ok(())
+    }
+
+    /// Move the listener from the weights of `from` to those of `to`, then record `to` in the
+    /// parameter. When the parameter cannot be written the listener goes back to `from`, so
+    /// the two never disagree (Terraform would otherwise put the parameter's weights back).
+    pub fn shift(&self, from: &ReleaseState, to: &ReleaseState) -> Result<()> {
+        self.weigh(to)?;
+        if let Err(e) = self.write_state(to) {
+            return Err(match self.weigh(from) {
+                Ok(()) => e.context("the release state was not written, so the listener went back to its previous weights"),
+                Err(back) => e.context(format!(
+                    "the release state was not written and the listener could not go back either ({back:#}): the listener has the new weights, the parameter the old ones; run `cargo xtask status {}`",
+                    self.env.name
+                )),
+            });
+        }
+        Ok(())
     }
 
     /// The listener's weights by colour, as the load balancer has them.
@@ -287,8 +310,7 @@ impl<'a> Fleet<'a> {
 
     /// The colour's auto scaling group, its targets' health and its scheduled scale-down.
     pub fn group(&self, colour: &str) -> Result<Group> {
-        let i = self.index(colour)?;
-        let asg_name = &self.env.names.autoscaling_groups[i];
+        let asg_name = self.asg(colour)?;
         let asg = self.aws.autoscaling();
         let out = self
             .aws
@@ -311,9 +333,31 @@ impl<'a> Fleet<'a> {
             .iter()
             .filter_map(|x| x.instance_id().map(str::to_string))
             .collect();
-        let targets = match self.target_groups()?.get(colour) {
-            Some(arn) => self.health(arn, &instances)?,
-            None => Vec::new(),
+        // Without a load balancer an instance counts as healthy when the group says so.
+        let targets = if !self.env.compute.load_balancer {
+            g.instances()
+                .iter()
+                .map(|x| {
+                    let healthy = x
+                        .lifecycle_state()
+                        .is_some_and(|l| l.as_str() == "InService")
+                        && x.health_status() == Some("Healthy");
+                    Target {
+                        id: x.instance_id().unwrap_or_default().to_string(),
+                        state: if healthy { "healthy" } else { "unhealthy" }.into(),
+                        reason: format!(
+                            "{} {}",
+                            x.lifecycle_state().map(|l| l.as_str()).unwrap_or_default(),
+                            x.health_status().unwrap_or_default()
+                        ),
+                    }
+                })
+                .collect()
+        } else {
+            match self.target_groups()?.get(colour) {
+                Some(arn) => self.health(arn, &instances)?,
+                None => Vec::new(),
+            }
         };
         Ok(Group {
             desired: g.desired_capacity().unwrap_or_default(),
@@ -402,7 +446,7 @@ impl<'a> Fleet<'a> {
 
     /// Scale `colour` to zero at `at` (RFC 3339), the end of its rollback window.
     pub fn schedule_scale_down(&self, colour: &str, at: &str) -> Result<()> {
-        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        let asg_name = self.asg(colour)?;
         let when = aws_sdk_autoscaling::primitives::DateTime::from_str(
             at,
             aws_sdk_autoscaling::primitives::DateTimeFormat::DateTime,
@@ -432,7 +476,7 @@ impl<'a> Fleet<'a> {
 
     /// Drop `colour`'s scheduled scale-down, if it has one (it takes traffic again).
     pub fn cancel_scale_down(&self, colour: &str) -> Result<()> {
-        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        let asg_name = self.asg(colour)?;
         if self.scale_down_at(asg_name)?.is_none() {
             return Ok(());
         }
@@ -456,7 +500,7 @@ impl<'a> Fleet<'a> {
 
     /// Run `colour`'s group at `desired` instances.
     pub fn set_desired(&self, colour: &str, desired: i32) -> Result<()> {
-        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+        let asg_name = self.asg(colour)?;
         self.aws
             .block_on(
                 self.aws
@@ -474,18 +518,19 @@ impl<'a> Fleet<'a> {
         Ok(())
     }
 
-    /// Set `colour`'s group to `min` and `desired` instances (its maximum stays): 0 then the
-    /// count replaces every instance of a colour that takes no traffic.
-    pub fn resize(&self, colour: &str, min: i32, desired: i32) -> Result<()> {
-        let asg_name = &self.env.names.autoscaling_groups[self.index(colour)?];
+    /// Set `colour`'s group to `size` instances (minimum, maximum and desired), as Terraform
+    /// sets a blue-green colour.
+    pub fn resize(&self, colour: &str, size: i32) -> Result<()> {
+        let asg_name = self.asg(colour)?;
         self.aws
             .block_on(
                 self.aws
                     .autoscaling()
                     .update_auto_scaling_group()
                     .auto_scaling_group_name(asg_name)
-                    .min_size(min)
-                    .desired_capacity(desired)
+                    .min_size(size)
+                    .max_size(size)
+                    .desired_capacity(size)
                     .send(),
             )
             .map_err(|e| {

@@ -203,72 +203,120 @@ fn bake(fleet: &Fleet, colour: &str, expected: usize, timing: Timing) -> Result<
     }
 }
 
+/// The instances of the colour `next` releases onto, before Terraform applies it: they run
+/// an older launch and are replaced (none when the colour is down, or nothing is released).
+pub fn stale(fleet: &Fleet, next: Option<&ReleaseState>) -> Result<Vec<String>> {
+    match next.and_then(ReleaseState::releasing) {
+        Some(colour) if fleet.env.deployment.blue_green => Ok(fleet.group(colour)?.instances),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Wait until `colour` has no instance left.
+fn wait_empty(fleet: &Fleet, colour: &str, timing: Timing) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let left = fleet.group(colour)?.instances.len();
+        if left == 0 {
+            return Ok(());
+        }
+        if start.elapsed() >= timing.timeout || interrupt::interrupted() {
+            bail!("`{colour}` still has {left} instance(s) after scaling to zero");
+        }
+        std::thread::sleep(timing.poll);
+    }
+}
+
+/// After a release that failed: the listener from the weights of `at` back to all on the live
+/// colour, and the new colour marked down and scaled to zero (it takes no traffic, and
+/// Terraform plans it at zero from now on). Says what it did, or what it could not do.
+fn retire(fleet: &Fleet, at: &ReleaseState, staged: &ReleaseState, colour: &str) -> String {
+    let live = &staged.live;
+    let mut back = staged.weighted(live, 100);
+    if let Some(c) = back.colours.get_mut(colour) {
+        c.up = false;
+    }
+    if let Err(e) = fleet.shift(at, &back) {
+        return format!(
+            "traffic could NOT be moved back to `{live}` ({e:#}); move it with `cargo xtask rollback {}` once the previous colour is healthy, and check `cargo xtask status {}`",
+            fleet.env.name, fleet.env.name
+        );
+    }
+    let scaled = match fleet.resize(colour, 0) {
+        Ok(()) => format!("`{colour}` is scaled to zero"),
+        Err(e) => {
+            format!("`{colour}` could not be scaled to zero ({e:#}); the next deploy does it")
+        }
+    };
+    format!(
+        "`{live}` ({}) takes all traffic; {scaled}",
+        staged.live_version()
+    )
+}
+
 /// A blue-green release of the version `staged` put on its idle colour (already applied by
-/// Terraform): replace instances left from an earlier version, wait for health, shift traffic
-/// step by step with a bake after each, then make the colour live and keep the previous one
-/// for the rollback window. On trouble the shift is undone and the error says what happened.
+/// Terraform): replace the instances it kept from before (`stale`), wait for health, shift
+/// traffic step by step with a bake after each, then make the colour live and keep the
+/// previous one for the rollback window. On trouble traffic goes back to the live colour, the
+/// new one scales to zero, and the error says what happened.
 pub fn blue_green(
     fleet: &Fleet,
-    before: &ReleaseState,
     staged: &ReleaseState,
+    stale: &[String],
     steps: &[u32],
     timing: Timing,
 ) -> Result<ReleaseState> {
     let (live, idle) = (
         staged.live.clone(),
-        staged.idle().unwrap_or_default().to_string(),
+        staged.releasing().unwrap_or_default().to_string(),
     );
     let version = staged.colour(&idle).version.clone();
     let count = fleet.env.compute.instance_count as usize;
     fleet.cancel_scale_down(&idle)?;
-    // Instances the idle colour kept (its rollback window, or an earlier release that did not
-    // go live) run an older launch: it takes no traffic, so it scales to zero and back.
-    let old: Vec<String> = if before.colour(&idle).up {
-        let stale = fleet.group(&idle)?.instances;
-        if !stale.is_empty() {
-            println!(
-                "{idle}: replacing its {} instance(s) of version {} (its rollback window, if any, is given up)",
-                stale.len(),
-                before.colour(&idle).version
-            );
-            fleet.resize(&idle, 0, 0)?;
-            fleet.resize(&idle, count as i32, count as i32)?;
-        }
-        stale
-    } else {
-        Vec::new()
-    };
-    println!("{idle}: version {version}; waiting until its {count} target(s) are healthy");
-    if let Err(e) = wait_healthy(fleet, &idle, count, &old, timing) {
-        bail!(
-            "{e:#}; no traffic moved: `{live}` ({}) still takes all of it",
-            staged.live_version()
+    if !stale.is_empty() {
+        // It takes no traffic: to zero and back, every instance new.
+        println!(
+            "{idle}: replacing its {} instance(s) of an earlier launch (a rollback window it had is given up)",
+            stale.len()
         );
+        fleet.resize(&idle, 0)?;
+        wait_empty(fleet, &idle, timing)?;
+        fleet.resize(&idle, count as i32)?;
     }
+    println!("{idle}: version {version}; waiting until its {count} target(s) are healthy");
+    if let Err(e) = wait_healthy(fleet, &idle, count, stale, timing) {
+        let after = retire(fleet, staged, staged, &idle);
+        bail!("{e:#}; no traffic moved: {after}");
+    }
+    let mut at = staged.clone();
     for step in steps {
         let weighted = staged.weighted(&idle, *step);
-        fleet.shift(&weighted)?;
-        println!(
-            "traffic: {idle} {step} %, {live} {} %; baking {} s",
-            100 - step,
-            timing.bake.as_secs()
-        );
-        if let Err(trouble) = bake(fleet, &idle, count, timing) {
-            fleet.shift(&staged.weighted(&live, 100))?;
-            bail!(
-                "{trouble:#} at {step} % on `{idle}` ({version}): the shift is undone, `{live}` ({}) takes all traffic again",
-                staged.live_version()
+        let trouble = fleet.shift(&at, &weighted).and_then(|()| {
+            at = weighted.clone();
+            println!(
+                "traffic: {idle} {step} %, {live} {} %; baking {} s",
+                100 - step,
+                timing.bake.as_secs()
             );
+            bake(fleet, &idle, count, timing)
+        });
+        if let Err(trouble) = trouble {
+            let after = retire(fleet, &at, staged, &idle);
+            bail!("{trouble:#} at {step} % on `{idle}` ({version}): the shift is undone, {after}");
         }
     }
     let until = minutes_from_now(fleet.env.deployment.rollback_timeout_minutes);
     let switched = staged.switched(&idle, &until);
     fleet.write_state(&switched)?;
-    fleet.schedule_scale_down(&live, &until)?;
     println!(
         "live: {idle} ({version}); {live} ({}) stays up for rollback until {until}",
         staged.live_version()
     );
+    // Terraform plans the colour at zero after `until` anyway; the scheduled action does it
+    // without a deploy.
+    if let Err(e) = fleet.schedule_scale_down(&live, &until) {
+        eprintln!("warning: the scale-down of `{live}` at {until} is not scheduled ({e:#}); the first deploy after it scales `{live}` to zero");
+    }
     Ok(switched)
 }
 

@@ -167,6 +167,22 @@ fn promoted(
     Ok(promoted)
 }
 
+/// The version a saved plan releases (the one its release state puts on a colour), checked
+/// like the plan itself before the promotion gate reads it.
+fn saved_version(
+    env: &Environment,
+    file: &std::path::Path,
+    commit: &str,
+) -> Result<Option<String>> {
+    let meta = crate::planning::check_saved(env, file, commit)?;
+    let Some(text) = meta.release else {
+        return Ok(None);
+    };
+    let state = ReleaseState::parse(env, &text).map_err(anyhow::Error::msg)?;
+    let colour = state.releasing().unwrap_or(&state.live).to_string();
+    Ok(Some(state.colour(&colour).version.clone()))
+}
+
 /// The first 12 characters of a commit id.
 fn short(commit: &str) -> &str {
     &commit[..12.min(commit.len())]
@@ -283,6 +299,10 @@ impl Deploy {
         }
         report(&env, &record);
         if record.result == Outcome::Interrupted {
+            // What the interrupt left (a shift undone, a roll stopped) is said before the lock.
+            if let Err(e) = &result {
+                eprintln!("error: {e:#}");
+            }
             return Ok(interrupted(&aws, &env));
         }
         result.map(|(outcome, terraform)| {
@@ -303,7 +323,11 @@ impl Deploy {
         let (name, commit) = (&env.name, &record.commit);
         let report = infra::validate(p.builders());
         if let Some(prev) = infra::promotion::previous(&report.environments, env) {
-            let version = self.version.as_deref();
+            let saved = match &self.plan {
+                Some(file) => saved_version(env, file, commit)?,
+                None => None,
+            };
+            let version = self.version.as_deref().or(saved.as_deref());
             if !promoted(aws, prev, commit, version, &record.caller)? {
                 if !self.skip_promotion_gate {
                     let (what, flag) = match version {
@@ -368,17 +392,18 @@ impl Deploy {
         fleet: &Fleet,
         current: &ReleaseState,
         next: Option<ReleaseState>,
+        stale: &[String],
         summary: &crate::summary::PlanSummary,
         record: &mut Record,
     ) -> Result<bool> {
         let env = fleet.env;
         record.version = Some(current.live_version().to_string());
-        // The state Terraform applied is the one recorded, a release or not (a carried-over one).
-        if let Some(state) = &next {
-            fleet.write_state(state)?;
-        }
         let timing = Timing::of(env, fleet.aws);
         if env.deployment.blue_green {
+            // The state Terraform applied is recorded first: it holds the new colour's capacity.
+            if let Some(state) = &next {
+                fleet.write_state(state)?;
+            }
             let Some(staged) = next.filter(|s| s.releasing().is_some()) else {
                 return Ok(false);
             };
@@ -389,31 +414,32 @@ impl Deploy {
             let to = staged.releasing().unwrap_or_default().to_string();
             let version = staged.colour(&to).version.clone();
             record.release = Some(format!("{} → {to} ({version})", staged.live));
-            let switched = release::blue_green(fleet, current, &staged, steps, timing)?;
+            let switched = release::blue_green(fleet, &staged, stale, steps, timing)?;
             record.version = Some(switched.live_version().to_string());
             return Ok(true);
         }
-        // Rolling: a new version, or a launch template changed in place, replaces the instances.
+        // Rolling: a new version, or a launch template changed in place, replaces the instances;
+        // the new state is written once they all run it (after a failed roll the parameter
+        // still names the version that runs, and the next deploy rolls again).
         let colour = current.live.clone();
         let template = format!("module.compute.aws_launch_template.this[\"{colour}\"]");
         let changed = summary
             .changes
             .iter()
             .any(|c| c.address == template && c.action == PlanAction::Update);
-        let version = next.as_ref().map(|s| s.live_version().to_string());
-        let new_version = version
+        let new_version = next
             .as_ref()
-            .filter(|v| v.as_str() != current.live_version());
-        if let Some(v) = new_version {
-            record.version = Some(v.clone());
+            .is_some_and(|s| s.live_version() != current.live_version());
+        if changed || new_version {
+            let replaced = release::roll(fleet, &colour, timing)?;
+            record.release = Some(format!("rolled {replaced} instance(s)"));
+            println!("rolled: {replaced} instance(s) replaced");
         }
-        if !changed && new_version.is_none() {
-            return Ok(false);
+        if let Some(state) = &next {
+            fleet.write_state(state)?;
+            record.version = Some(state.live_version().to_string());
         }
-        let replaced = release::roll(fleet, &colour, timing)?;
-        record.release = Some(format!("rolled {replaced} instance(s)"));
-        println!("rolled: {replaced} instance(s) replaced");
-        Ok(true)
+        Ok(changed || new_version)
     }
 
     /// Plan, confirm, apply, check. `Ok(Success | NoChanges)`; nothing applied on refusal.
@@ -448,12 +474,19 @@ impl Deploy {
         }
         print!("{}", s.text(&env.name));
         println!("terraform log: {}", planned.run.log.display());
+        // A saved plan carries the release it was made with.
+        let next = match &planned.meta.release {
+            Some(text) => Some(ReleaseState::parse(env, text).map_err(anyhow::Error::msg)?),
+            None => release.next.clone(),
+        };
+        // A release asks too when Terraform has nothing to change (a version staged before).
+        if (!s.is_empty() || next.is_some()) && !self.confirm(env)? {
+            bail!("not confirmed: nothing applied to `{}`", env.name);
+        }
+        let stale = release::stale(&fleet, next.as_ref())?;
         let outcome = if s.is_empty() {
             Outcome::NoChanges
         } else {
-            if !self.confirm(env)? {
-                bail!("not confirmed: nothing applied to `{}`", env.name);
-            }
             let start = Instant::now();
             let applied = planned.run.apply(&planned.plan_file, s.changes.len());
             phases.add("apply", start);
@@ -461,13 +494,15 @@ impl Deploy {
             applied?;
             Outcome::Success
         };
-        // A saved plan carries the release it was made with.
-        let next = match &planned.meta.release {
-            Some(text) => Some(ReleaseState::parse(env, text).map_err(anyhow::Error::msg)?),
-            None => release.next.clone(),
-        };
         let start = Instant::now();
-        let released = self.release(&fleet, &release.current, next, &planned.summary, record);
+        let released = self.release(
+            &fleet,
+            &release.current,
+            next,
+            &stale,
+            &planned.summary,
+            record,
+        );
         phases.add("release", start);
         record.durations = phases.0.clone();
         let outcome = if released? { Outcome::Success } else { outcome };

@@ -41,7 +41,7 @@ fn previous(name: &str, state: &ReleaseState) -> Result<String> {
     }
     if seconds_until(&prev.until).is_none_or(|left| left <= 0) {
         bail!(
-            "the rollback window of `{name}` ended at {}: `{colour}` (version {}) is scaled to zero; redeploy that version instead: `{redeploy}`",
+            "the rollback window of `{name}` ended at {}: `{colour}` (version {}) is scaled to zero; redeploy that version instead: `{redeploy}` (the promotion gate may ask for it in the previous environment first)",
             prev.until,
             prev.version
         );
@@ -137,9 +137,13 @@ impl Rollback {
 fn shift_back(fleet: &Fleet, state: &ReleaseState, target: &str) -> Result<()> {
     let until = minutes_from_now(fleet.env.deployment.rollback_timeout_minutes);
     let back = state.switched(target, &until);
-    fleet.shift(&back)?;
+    // The colour taking the traffic must not scale to zero at its old window's end.
     fleet.cancel_scale_down(target)?;
-    fleet.schedule_scale_down(&state.live, &until)
+    fleet.shift(state, &back)?;
+    if let Err(e) = fleet.schedule_scale_down(&state.live, &until) {
+        eprintln!("warning: the scale-down of `{}` at {until} is not scheduled ({e:#}); the first deploy after it scales it to zero", state.live);
+    }
+    Ok(())
 }
 
 /// Record the rollback and announce it.

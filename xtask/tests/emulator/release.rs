@@ -62,20 +62,10 @@ fn live_on(r: &Path, ep: &str, live: &str, version: &str) -> Value {
 fn instances(ep: &str, colour: &str) -> Vec<String> {
     let p = env("production");
     let aws = xtask::aws::Aws::with_endpoint(&p, Some(ep.to_string())).unwrap();
-    let i = p.names.colours.iter().position(|c| c == colour).unwrap();
-    let out = aws
-        .block_on(
-            aws.autoscaling()
-                .describe_auto_scaling_groups()
-                .auto_scaling_group_names(&p.names.autoscaling_groups[i])
-                .send(),
-        )
-        .unwrap();
-    out.auto_scaling_groups()[0]
-        .instances()
-        .iter()
-        .filter_map(|x| x.instance_id().map(str::to_string))
-        .collect()
+    xtask::fleet::Fleet::new(&aws, &p)
+        .group(colour)
+        .unwrap()
+        .instances
 }
 
 /// Stop an EC2 instance on moto (which then reports its target unhealthy). The SDK has no EC2
@@ -131,6 +121,12 @@ fn tool_seconds(out: &Output) -> f64 {
 /// Staging rolls to 2.0; production releases it blue-green, rolls back inside the window,
 /// refuses a version whose targets are unhealthy and undoes a shift the 5xx alarm objects to.
 pub(super) fn release_steps(r: &Path, ep: &str) {
+    staging_rolls(r, ep);
+    production_releases_and_rolls_back(r, ep);
+    production_refuses_bad_releases(r, ep);
+}
+
+fn staging_rolls(r: &Path, ep: &str) {
     run(
         r,
         ep,
@@ -151,6 +147,9 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
         .expect(1)
         .contains("with version 9.9 has no successful deployment to `staging`")
         .contains("cargo xtask deploy staging --version 9.9");
+}
+
+fn production_releases_and_rolls_back(r: &Path, ep: &str) {
     // Before: blue live at the initial version, green down (the deploy above left no drift).
     let before = status(r, ep);
     assert_eq!(
@@ -205,7 +204,9 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
             > 0
     );
     assert_eq!(rolled["last_record"]["action"], "rollback", "{rolled:#}");
+}
 
+fn production_refuses_bad_releases(r: &Path, ep: &str) {
     // 3.0's targets never become healthy (their instances stopped as they launch): nothing
     // shifts, exit 1, blue still live.
     let done = Arc::new(AtomicBool::new(false));
@@ -226,17 +227,22 @@ pub(super) fn release_steps(r: &Path, ep: &str) {
     out.expect(1)
         .contains("`green` did not become healthy within 10 s")
         .contains("Target.InvalidState")
-        .contains("no traffic moved: `blue` (0.2.3) still takes all of it");
+        .contains("no traffic moved: `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     assert_eq!(stopped.len(), 3, "{stopped:?}");
     let failed = live_on(r, ep, "blue", "0.2.3");
-    assert_eq!(colour(&failed, "green")["version"], "3.0", "{failed:#}");
+    let green = colour(&failed, "green");
+    assert_eq!(
+        (&green["version"], &green["up"], &green["desired"]),
+        (&Value::from("3.0"), &Value::from(false), &Value::from(0)),
+        "{failed:#}"
+    );
 
     // The 5xx alarm in ALARM during the bake: the shift to 3.1 is undone, blue keeps traffic.
     set_five_xx_alarm(ep, "ALARM");
     typed(r, ep, &["deploy", "production", "--version", "3.1", "--skip-promotion-gate", "--canary", "50,100"])
         .expect(1)
         .contains("traffic: green 50 %, blue 50 %")
-        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic again");
+        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     set_five_xx_alarm(ep, "OK");
     live_on(r, ep, "blue", "0.2.3");
 }
