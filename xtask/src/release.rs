@@ -12,7 +12,7 @@ use infra::Environment;
 use std::time::{Duration, Instant};
 
 /// On the emulator targets are healthy at once (or, stopped, never): the waits are capped.
-const EMULATOR_BAKE: u32 = 2;
+const EMULATOR_BAKE: u32 = 1;
 const EMULATOR_HEALTHY: u32 = 2;
 const EMULATOR_TIMEOUT: u32 = 10;
 

@@ -280,7 +280,7 @@ fn cost_diff_against_the_previous_commit() {
     .expect(0)
     .contains("### Monthly cost, `production`: `HEAD~1` → this working tree: +$34.66")
     .contains("| EC2 instances, 4 × t3.medium | $91.10 | $121.47 | +$30.37 |")
-    .contains("| total | $164.09 | $198.75 | +$34.66 |");
+    .contains("| total | $164.39 | $199.05 | +$34.66 |");
     // Staging did not change: only its totals, unchanged.
     let staging = run(&[
         "cost", "diff", "--base", "HEAD~1", "staging", "--format", "json",

@@ -229,7 +229,8 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
         .contains("Target.InvalidState")
         .contains("no traffic moved: `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     assert_eq!(stopped.len(), 3, "{stopped:?}");
-    let failed = live_on(r, ep, "blue", "0.2.3");
+    let failed = status(r, ep);
+    assert_eq!(failed["live"], "blue", "{failed:#}");
     let green = colour(&failed, "green");
     assert_eq!(
         (&green["version"], &green["up"], &green["desired"]),
