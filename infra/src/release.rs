@@ -78,6 +78,18 @@ impl ReleaseState {
                 env.name
             ));
         }
+        if let Some((colour, c)) = state.colours.iter().find(|(_, c)| !is_utc(&c.until)) {
+            return Err(format!(
+                "the release state's `{colour}.until` (`{}`) is not a UTC time like `2026-11-29T12:05:00Z`",
+                c.until
+            ));
+        }
+        if state.colours.get(&state.live).is_some_and(|c| !c.up) {
+            return Err(format!(
+                "the release state is inconsistent: the live colour `{}` has no instances (`up` is false)",
+                state.live
+            ));
+        }
         let total: u32 = state.colours.values().map(|c| c.weight).sum();
         if total != 100 || !state.colours.contains_key(&state.live) {
             return Err(format!(
@@ -182,6 +194,25 @@ impl ReleaseState {
         }
         next
     }
+}
+
+/// Whether `text` is a UTC time written `2026-11-29T12:05:00Z`, as Terraform's `timecmp`
+/// and the scheduled actions take it.
+fn is_utc(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    b.len() == 20
+        && digits.iter().all(|&i| b[i].is_ascii_digit())
+        && [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .all(|&(i, c)| b[i] == c)
 }
 
 /// Whether `tag` is a valid image tag (Docker: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`).
@@ -334,6 +365,20 @@ mod tests {
         let err = ReleaseState::parse(&p, "{\"schema\": 2}").unwrap_err();
         assert!(
             err.contains("not valid JSON") || err.contains("schema"),
+            "{err}"
+        );
+        let mut late = ReleaseState::initial(&p);
+        late.colours.get_mut("green").unwrap().until = "tomorrow".into();
+        let err = ReleaseState::parse(&p, &late.to_json()).unwrap_err();
+        assert!(
+            err.contains("`green.until` (`tomorrow`) is not a UTC time"),
+            "{err}"
+        );
+        let mut down = ReleaseState::initial(&p);
+        down.colours.get_mut("blue").unwrap().up = false;
+        let err = ReleaseState::parse(&p, &down.to_json()).unwrap_err();
+        assert!(
+            err.contains("the live colour `blue` has no instances"),
             "{err}"
         );
         let newer = ReleaseState::initial(&p)

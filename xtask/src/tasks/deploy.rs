@@ -399,6 +399,11 @@ impl Deploy {
         let env = fleet.env;
         record.version = Some(current.live_version().to_string());
         let timing = Timing::of(env, fleet.aws);
+        let blue_green_release =
+            env.deployment.blue_green && next.as_ref().is_some_and(|s| s.releasing().is_some());
+        if self.canary.is_some() && !blue_green_release {
+            eprintln!("note: --canary steps a blue-green release only; nothing here shifts traffic, so it is ignored");
+        }
         if env.deployment.blue_green {
             // The state Terraform applied is recorded first: it holds the new colour's capacity.
             if let Some(state) = &next {
