@@ -515,8 +515,6 @@ fn deploy_guards_records_drift_and_destroy() {
     );
     assert!(request.contains("success"), "{request}");
 
-    super::release::release_steps(r, &ep);
-
     // Both environments at once: one block each, in promotion order, then one table.
     let all = run(r, &ep, &[], "", &["plan", "--all"]);
     let text = &all.expect(0).stdout;

@@ -1,10 +1,10 @@
-//! Releases on moto, in the deploy workflow's repository once both environments run their first
-//! version: staging rolls; production goes blue-green, rolls back, refuses unhealthy targets and
-//! undoes a shift when the 5xx alarm fires.
+//! Releases on moto, once both environments run their first version (deployed side by side):
+//! staging rolls; production goes blue-green, rolls back, refuses unhealthy targets and undoes
+//! a shift when the 5xx alarm fires.
 
-use super::deploy::run;
+use super::deploy::{checkout, run};
 use crate::support::fixtures::env;
-use crate::support::Output;
+use crate::support::{Moto, Output};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -120,10 +120,36 @@ fn tool_seconds(out: &Output) -> f64 {
 
 /// Staging rolls to 2.0; production releases it blue-green, rolls back inside the window,
 /// refuses a version whose targets are unhealthy and undoes a shift the 5xx alarm objects to.
-pub(super) fn release_steps(r: &Path, ep: &str) {
-    staging_rolls(r, ep);
-    production_releases_and_rolls_back(r, ep);
-    production_refuses_bad_releases(r, ep);
+#[test]
+fn staging_rolls_production_switches_rolls_back_and_refuses_bad_versions() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let root = checkout();
+    let r = root.path();
+    for name in ["staging", "production"] {
+        run(r, &ep, &[], "", &["setup-backend", name]).expect(0);
+    }
+    // Both first versions at once; production is protected: CI=true for --yes, and the gate
+    // skipped (staging deploys beside it).
+    std::thread::scope(|s| {
+        let a = s.spawn(|| run(r, &ep, &[], "", &["deploy", "staging", "--yes"]));
+        let b = s.spawn(|| {
+            let ci = [("CI", "true")];
+            run(
+                r,
+                &ep,
+                &ci,
+                "",
+                &["deploy", "production", "--yes", "--skip-promotion-gate"],
+            )
+        });
+        for out in [a.join().unwrap(), b.join().unwrap()] {
+            out.expect(0).contains("result: success");
+        }
+    });
+    staging_rolls(r, &ep);
+    production_releases_and_rolls_back(r, &ep);
+    production_refuses_bad_releases(r, &ep);
 }
 
 fn staging_rolls(r: &Path, ep: &str) {
