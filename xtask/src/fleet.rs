@@ -39,8 +39,6 @@ pub struct Group {
     pub instances: Vec<String>,
     /// The targets of the group's instances (others, such as terminated ones, left out).
     pub targets: Vec<Target>,
-    /// When the scheduled scale-down runs, if one is scheduled.
-    pub scale_down_at: Option<String>,
 }
 
 impl Group {
@@ -308,7 +306,7 @@ impl<'a> Fleet<'a> {
         Ok(weights)
     }
 
-    /// The colour's auto scaling group, its targets' health and its scheduled scale-down.
+    /// The colour's auto scaling group and its targets' health.
     pub fn group(&self, colour: &str) -> Result<Group> {
         let asg_name = self.asg(colour)?;
         let asg = self.aws.autoscaling();
@@ -363,7 +361,6 @@ impl<'a> Fleet<'a> {
             desired: g.desired_capacity().unwrap_or_default(),
             instances,
             targets,
-            scale_down_at: self.scale_down_at(asg_name)?,
         })
     }
 
@@ -423,6 +420,11 @@ impl<'a> Fleet<'a> {
             }
         }
         Ok(targets)
+    }
+
+    /// When `colour`'s scheduled scale-down runs, if one is scheduled.
+    pub fn scale_down(&self, colour: &str) -> Result<Option<String>> {
+        self.scale_down_at(self.asg(colour)?)
     }
 
     fn scale_down_at(&self, asg_name: &str) -> Result<Option<String>> {

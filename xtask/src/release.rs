@@ -125,16 +125,6 @@ pub fn seconds_until(at: &str) -> Option<i64> {
     Some(crate::git::utc_seconds(at)? - crate::git::unix_now())
 }
 
-fn bar(len: usize, what: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_message(what.to_string());
-    bar
-}
-
 /// Wait until `colour` has `expected` instances outside `old`, every one a healthy target for
 /// `timing.healthy` in a row. Fails at the timeout naming each target that is not healthy.
 pub fn wait_healthy(
@@ -145,7 +135,8 @@ pub fn wait_healthy(
     timing: Timing,
 ) -> Result<Group> {
     let start = Instant::now();
-    let progress = bar(expected, &format!("{colour}: waiting for healthy targets"));
+    let progress = crate::terraform::progress_bar(expected);
+    progress.set_message(format!("{colour}: waiting for healthy targets"));
     let mut healthy_since: Option<Instant> = None;
     loop {
         let mut group = fleet.group(colour)?;

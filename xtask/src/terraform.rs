@@ -499,13 +499,7 @@ impl Run {
             .context("cannot run `terraform apply`")?;
         let _interrupts = crate::interrupt::guard();
         let _forward = crate::interrupt::forward_to(child.id());
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        let bar = progress_bar(total);
         let mut errors = Vec::new();
         let mut log = Vec::new();
         if let Some(stdout) = child.stdout.take() {
@@ -551,6 +545,16 @@ impl Run {
         }
         Ok(())
     }
+}
+
+/// The tool's progress bar: elapsed time, the bar, done/total and a message.
+pub fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 fn tail(text: &str, lines: usize) -> String {

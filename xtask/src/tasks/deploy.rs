@@ -398,7 +398,6 @@ impl Deploy {
     ) -> Result<bool> {
         let env = fleet.env;
         record.version = Some(current.live_version().to_string());
-        let timing = Timing::of(env, fleet.aws);
         let blue_green_release =
             env.deployment.blue_green && next.as_ref().is_some_and(|s| s.releasing().is_some());
         if self.canary.is_some() && !blue_green_release {
@@ -419,6 +418,7 @@ impl Deploy {
             let to = staged.releasing().unwrap_or_default().to_string();
             let version = staged.colour(&to).version.clone();
             record.release = Some(format!("{} → {to} ({version})", staged.live));
+            let timing = Timing::of(env, fleet.aws);
             let switched = release::blue_green(fleet, &staged, stale, steps, timing)?;
             record.version = Some(switched.live_version().to_string());
             return Ok(true);
@@ -436,7 +436,7 @@ impl Deploy {
             .as_ref()
             .is_some_and(|s| s.live_version() != current.live_version());
         if changed || new_version {
-            let replaced = release::roll(fleet, &colour, timing)?;
+            let replaced = release::roll(fleet, &colour, Timing::of(env, fleet.aws))?;
             record.release = Some(format!("rolled {replaced} instance(s)"));
             println!("rolled: {replaced} instance(s) replaced");
         }

@@ -28,6 +28,7 @@ fn colour_json(
     state: &infra::release::ColourState,
     weight: Option<i32>,
     group: &Group,
+    scale_down_at: Option<String>,
 ) -> Value {
     let window = (state.up && state.until != NO_END).then(|| seconds_until(&state.until));
     json!({
@@ -41,7 +42,7 @@ fn colour_json(
         "desired": group.desired,
         "healthy": group.healthy(),
         "targets": group.targets,
-        "scale_down_at": group.scale_down_at,
+        "scale_down_at": scale_down_at,
     })
 }
 
@@ -74,7 +75,14 @@ impl Status {
         let mut colours = Vec::new();
         for (colour, c) in &state.colours {
             let group = fleet.group(colour)?;
-            colours.push(colour_json(colour, c, weights.get(colour).copied(), &group));
+            let weight = weights.get(colour).copied();
+            colours.push(colour_json(
+                colour,
+                c,
+                weight,
+                &group,
+                fleet.scale_down(colour)?,
+            ));
         }
         let last = records::list(&aws, &env)?.pop();
         let doc = json!({
