@@ -129,27 +129,50 @@ pub fn sleep(d: Duration) -> Result<(), Interrupted> {
     }
 }
 
-/// Passes every signal counted from now on to a process group (SIGINT), saying what each one
-/// does; stops when dropped.
+/// Passes every signal counted after a given count to a process group (SIGINT), saying what
+/// each one does; stops when dropped.
 pub struct Forwarder {
     stop: Arc<AtomicBool>,
+    armed: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Forward interrupts to the process group `pgid` until the returned value is dropped.
-pub fn forward_to(pgid: u32) -> Forwarder {
+/// Forward to the process group `pgid` every interrupt after the first `seen` (the [`count`]
+/// taken before the process was started, so that a signal arriving while it starts reaches it
+/// too), until the returned value is dropped.
+pub fn forward_to(pgid: u32, seen: usize) -> Forwarder {
+    forwarder(pgid, seen, true)
+}
+
+/// As [`forward_to`], but a first interrupt waits for [`Forwarder::arm`]: Terraform loses a
+/// SIGINT that arrives before its graph walk has begun (its stop finds nothing running, and the
+/// walk then runs to the end), so an apply is armed at its first event. A second interrupt is
+/// passed on at once, with the first.
+pub fn forward_once_running(pgid: u32, seen: usize) -> Forwarder {
+    forwarder(pgid, seen, false)
+}
+
+fn forwarder(pgid: u32, seen: usize, armed: bool) -> Forwarder {
     let stop = Arc::new(AtomicBool::new(false));
-    let seen = count();
+    let armed = Arc::new(AtomicBool::new(armed));
     let thread = {
-        let stop = stop.clone();
+        let (stop, armed) = (stop.clone(), armed.clone());
         std::thread::spawn(move || {
-            let mut forwarded = seen;
+            let (mut forwarded, mut told) = (seen, false);
             while !stop.load(Ordering::SeqCst) {
-                while forwarded < count() {
-                    forwarded += 1;
-                    announce(forwarded - seen);
-                    // SAFETY: plain kill(2) on a process group this tool started.
-                    unsafe { libc::kill(-(pgid as libc::pid_t), libc::SIGINT) };
+                let counted = count();
+                if forwarded < counted && !armed.load(Ordering::SeqCst) && counted - seen < 2 {
+                    if !told {
+                        eprintln!("\ninterrupt: Terraform is starting; it is asked to stop once it runs (Ctrl-C again stops it at once)");
+                        told = true;
+                    }
+                } else {
+                    while forwarded < counted {
+                        forwarded += 1;
+                        announce(forwarded - seen);
+                        // SAFETY: plain kill(2) on a process group this tool started.
+                        unsafe { libc::kill(-(pgid as libc::pid_t), libc::SIGINT) };
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -157,7 +180,15 @@ pub fn forward_to(pgid: u32) -> Forwarder {
     };
     Forwarder {
         stop,
+        armed,
         thread: Some(thread),
+    }
+}
+
+impl Forwarder {
+    /// Pass on interrupts from now on (those counted already included).
+    pub fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
     }
 }
 

@@ -123,12 +123,6 @@ fn plan_to(
     }
     let plan_file = p.private_dir("plans")?.join(file);
     let summary = run.plan(&plan_file)?;
-    // Terraform writes it world-readable; it holds state values.
-    std::fs::set_permissions(
-        &plan_file,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .with_context(|| format!("cannot restrict `{}` to its owner", plan_file.display()))?;
     let meta = PlanMeta {
         schema: SCHEMA,
         environment: env.name.clone(),

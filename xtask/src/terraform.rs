@@ -334,6 +334,7 @@ impl Run {
     /// Run `terraform <args>`; output goes to the log. Returns the exit code and the output.
     pub fn terraform(&self, args: &[&str]) -> Result<(i32, String, String)> {
         let start = std::time::Instant::now();
+        let seen = crate::interrupt::count();
         let out = self
             .command(args)
             .stdout(std::process::Stdio::piped())
@@ -341,7 +342,7 @@ impl Run {
             .spawn()
             .and_then(|child| {
                 let _interrupts = crate::interrupt::guard();
-                let _forward = crate::interrupt::forward_to(child.id());
+                let _forward = crate::interrupt::forward_to(child.id(), seen);
                 child.wait_with_output()
             });
         self.spent.set(self.spent.get() + start.elapsed());
@@ -426,10 +427,19 @@ impl Run {
         })
     }
 
-    /// `terraform plan` into a saved plan file, then its summary.
+    /// `terraform plan` into a saved plan file open to its owner only, then its summary.
     pub fn plan(&self, plan_file: &Path) -> Result<PlanSummary> {
+        self.plan_with(plan_file, &[])
+    }
+
+    /// [`Run::plan`] of deleting every resource of the root (`-destroy`).
+    pub fn plan_destroy(&self, plan_file: &Path) -> Result<PlanSummary> {
+        self.plan_with(plan_file, &["-destroy"])
+    }
+
+    fn plan_with(&self, plan_file: &Path, mode: &[&str]) -> Result<PlanSummary> {
         let out = format!("-out={}", plan_file.display());
-        let args = [
+        let mut args = vec![
             "plan",
             "-input=false",
             "-no-color",
@@ -437,6 +447,7 @@ impl Run {
             "-detailed-exitcode",
             out.as_str(),
         ];
+        args.extend_from_slice(mode);
         let (code, _, text) = self.terraform(&args)?;
         if code == 1 {
             bail!(
@@ -445,6 +456,12 @@ impl Run {
                 tail(&text, 15)
             );
         }
+        // Terraform writes it world-readable; it holds state values.
+        std::fs::set_permissions(
+            plan_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .with_context(|| format!("cannot restrict `{}` to its owner", plan_file.display()))?;
         self.show(plan_file)
     }
 
@@ -491,6 +508,7 @@ impl Run {
             plan.as_str(),
         ];
         let start = std::time::Instant::now();
+        let seen = crate::interrupt::count();
         let mut child = self
             .command(&args)
             .stdout(std::process::Stdio::piped())
@@ -498,7 +516,7 @@ impl Run {
             .spawn()
             .context("cannot run `terraform apply`")?;
         let _interrupts = crate::interrupt::guard();
-        let _forward = crate::interrupt::forward_to(child.id());
+        let forward = crate::interrupt::forward_once_running(child.id(), seen);
         let bar = progress_bar(total);
         let mut errors = Vec::new();
         let mut log = Vec::new();
@@ -516,7 +534,10 @@ impl Run {
                     .as_str()
                     .unwrap_or_default();
                 match event["type"].as_str() {
-                    Some("apply_start") => bar.set_message(addr.to_string()),
+                    Some("apply_start") => {
+                        forward.arm();
+                        bar.set_message(addr.to_string());
+                    }
                     Some("apply_complete") => bar.inc(1),
                     Some("apply_errored") => errors.push(format!("{addr}: failed")),
                     Some("diagnostic") if event["diagnostic"]["severity"] == "error" => errors

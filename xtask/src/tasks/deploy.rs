@@ -492,6 +492,7 @@ impl Deploy {
         let outcome = if s.is_empty() {
             Outcome::NoChanges
         } else {
+            stop_if_interrupted("before the apply: nothing applied")?;
             let start = Instant::now();
             let applied = planned.run.apply(&planned.plan_file, s.changes.len());
             phases.add("apply", start);
@@ -564,8 +565,31 @@ impl Destroy {
         let caller = aws.guard_account(&env)?;
         crate::planning::backend_ready(&aws, &env)?;
         let run = crate::terraform::prepare(p, &env, &aws)?;
+        // Planned first, so that what goes is shown before the name is typed.
+        let plan_file = p
+            .private_dir("plans")?
+            .join(format!("{name}.destroy.tfplan"));
+        let planning = Instant::now();
+        let planned = {
+            let _interrupts = interrupt::guard();
+            run.plan_destroy(&plan_file)
+        };
+        let plan_seconds = planning.elapsed().as_secs_f64();
+        if interrupt::interrupted() {
+            eprintln!("interrupted during the plan: nothing destroyed");
+            return Ok(interrupted(&aws, &env));
+        }
+        let planned = planned?;
+        if planned.destroy == 0 {
+            println!("nothing to destroy: `{name}` has no resources in its state");
+            return Ok(ExitCode::SUCCESS);
+        }
+        print!("{}", planned.text(&name));
         if !crate::prompt::confirmed(
-            &format!("this deletes every resource of `{name}`; type `{name}` to confirm: "),
+            &format!(
+                "this deletes these {} resources of `{name}`; type `{name}` to confirm: ",
+                planned.destroy
+            ),
             &name,
             "destroy has no --yes: run it at a terminal and type the name",
         )? {
@@ -573,13 +597,8 @@ impl Destroy {
         }
         let (start, started_at) = (Instant::now(), git::utc_now());
         let _interrupts = interrupt::guard();
-        let result = run.must(&[
-            "destroy",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-lock-timeout=60s",
-        ]);
+        let result = run.apply(&plan_file, planned.changes.len());
+        let _ = std::fs::remove_file(&plan_file);
         let record = Record {
             environment: name.clone(),
             action: Action::Destroy,
@@ -592,7 +611,10 @@ impl Destroy {
             finished_at: git::utc_now(),
             caller,
             user: git::user(&p.root),
-            durations: vec![("destroy".into(), start.elapsed().as_secs_f64())],
+            durations: vec![
+                ("plan".into(), plan_seconds),
+                ("destroy".into(), start.elapsed().as_secs_f64()),
+            ],
             ..Record::default()
         };
         if let Err(e) = records::put(&aws, &env, &record) {
