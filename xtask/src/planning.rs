@@ -158,6 +158,7 @@ pub fn saved_plan(
     let meta = check_saved(env, plan_file, commit)?;
     let run = prepare(p, env, aws)?;
     let summary = run.show(plan_file)?;
+    check_release(env, plan_file, &meta, &summary)?;
     Ok(Planned {
         run,
         plan_file: plan_file.to_path_buf(),
@@ -171,7 +172,7 @@ pub fn saved_plan(
 /// plan file is the one it describes; else why not, with the fix.
 pub fn check_saved(env: &Environment, plan_file: &Path, commit: &str) -> Result<PlanMeta> {
     let name = &env.name;
-    let again = format!("run `cargo xtask plan {name}`, review it and deploy that plan");
+    let again = plan_again(name);
     let path = meta_path(plan_file);
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(
@@ -219,6 +220,31 @@ pub fn check_saved(env: &Environment, plan_file: &Path, commit: &str) -> Result<
         );
     }
     Ok(meta)
+}
+
+/// The release a saved plan's metadata names (which the promotion gate checks and the deploy
+/// releases) is the one the plan itself was made with: the metadata is not covered by the plan's
+/// SHA-256.
+fn check_release(
+    env: &Environment,
+    plan_file: &Path,
+    meta: &PlanMeta,
+    summary: &PlanSummary,
+) -> Result<()> {
+    if meta.release != summary.release {
+        bail!(
+            "refusing the saved plan `{}`: the release in its metadata ({}) is not the one the plan was made with ({}); the metadata was changed; {}",
+            plan_file.display(),
+            meta.release.as_deref().unwrap_or("none"),
+            summary.release.as_deref().unwrap_or("none"),
+            plan_again(&env.name)
+        );
+    }
+    Ok(())
+}
+
+fn plan_again(name: &str) -> String {
+    format!("run `cargo xtask plan {name}`, review it and deploy that plan")
 }
 
 /// Adoptions the plan no longer imports because their resources are in the state: their
@@ -286,6 +312,37 @@ mod tests {
         meta(&mut m);
         std::fs::write(meta_path(&file), serde_json::to_string(&m).unwrap()).unwrap();
         file
+    }
+
+    #[test]
+    fn a_saved_plan_is_refused_when_its_metadata_names_another_release() {
+        let staging = infra::environments::staging().build().unwrap();
+        let file = saved("release", |m| {
+            m.release = Some("{\"live\":\"blue\"}".into())
+        });
+        let meta = check_saved(&staging, &file, &"a".repeat(40)).unwrap();
+        let planned = |release: Option<&str>| PlanSummary {
+            release: release.map(str::to_string),
+            ..PlanSummary::default()
+        };
+        assert!(check_release(
+            &staging,
+            &file,
+            &meta,
+            &planned(Some("{\"live\":\"blue\"}"))
+        )
+        .is_ok());
+        for other in [None, Some("{\"live\":\"green\"}")] {
+            let text = format!(
+                "{:#}",
+                check_release(&staging, &file, &meta, &planned(other)).unwrap_err()
+            );
+            assert!(
+                text.contains("the release in its metadata ({\"live\":\"blue\"}) is not the one the plan was made with")
+                    && text.contains("run `cargo xtask plan staging`"),
+                "{text}"
+            );
+        }
     }
 
     fn refusal(env: &Environment, file: &Path, commit: &str) -> String {

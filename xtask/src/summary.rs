@@ -125,6 +125,8 @@ pub struct PlanSummary {
     pub changes: Vec<Change>,
     /// Addresses the plan leaves as they are and does not import: already in the state.
     pub unchanged: Vec<String>,
+    /// The release state the plan was made with (its `release` variable), JSON.
+    pub release: Option<String>,
 }
 
 impl PlanSummary {
@@ -139,7 +141,12 @@ impl PlanSummary {
 
     /// Parse `terraform show -json <plan>`; an error for an action this tool does not know.
     pub fn from_json(plan: &Value) -> Result<PlanSummary> {
-        let mut s = PlanSummary::default();
+        let mut s = PlanSummary {
+            release: plan["variables"]["release"]["value"]
+                .as_str()
+                .map(str::to_string),
+            ..PlanSummary::default()
+        };
         for rc in plan["resource_changes"].as_array().into_iter().flatten() {
             let address = rc["address"].as_str().unwrap_or_default().to_string();
             let change = &rc["change"];
