@@ -5,9 +5,11 @@
 //! group (which runs apart from the tool's, so a terminal's Ctrl-C reaches Terraform once,
 //! through the tool); `run` ends an interrupted command with [`EXIT_CODE`].
 //!
-//! Terraform's own convention applies: a first interrupt makes it stop gracefully (operations in
-//! flight finish, the state is written, the lock released); a second stops it at once. A signal
-//! the process inherited as ignored (`nohup`) stays ignored.
+//! Terraform's own convention applies to what reaches it: a first SIGINT makes it stop gracefully
+//! (nothing new starts, the state is written, the lock released), a second stops it at once. An
+//! apply gets the first Ctrl-C held back (see [`forward_to_apply`]): its graceful stop cancels the
+//! AWS provider's requests in flight. A signal the process inherited as ignored (`nohup`) stays
+//! ignored.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -129,7 +131,7 @@ pub fn sleep(d: Duration) -> Result<(), Interrupted> {
     }
 }
 
-/// Passes every signal counted after a given count to a process group (SIGINT), saying what
+/// Passes the signals counted after a given count to a process group (SIGINT), saying what
 /// each one does; stops when dropped.
 pub struct Forwarder {
     stop: Arc<AtomicBool>,
@@ -139,37 +141,54 @@ pub struct Forwarder {
 
 /// Forward to the process group `pgid` every interrupt after the first `seen` (the [`count`]
 /// taken before the process was started, so that a signal arriving while it starts reaches it
-/// too), until the returned value is dropped.
+/// too), until the returned value is dropped. For Terraform runs that change nothing (init,
+/// plan, show): stopping them loses nothing.
 pub fn forward_to(pgid: u32, seen: usize) -> Forwarder {
-    forwarder(pgid, seen, true)
+    forwarder(pgid, seen, Mode::Reads)
 }
 
-/// As [`forward_to`], but a first interrupt waits for [`Forwarder::arm`]: Terraform loses a
-/// SIGINT that arrives before its graph walk has begun (its stop finds nothing running, and the
-/// walk then runs to the end), so an apply is armed at its first event. A second interrupt is
-/// passed on at once, with the first.
-pub fn forward_once_running(pgid: u32, seen: usize) -> Forwarder {
-    forwarder(pgid, seen, false)
+/// For a Terraform apply: the first interrupt is held (the apply finishes what it started), the
+/// second is passed on once [`Forwarder::arm`] says the apply runs, a third at once.
+///
+/// Terraform's graceful stop makes the AWS provider cancel its requests in flight: a resource
+/// whose create was under way can exist in AWS without being in the state, and the next apply
+/// then fails on "already exists". Only a second Ctrl-C risks that. And Terraform loses a SIGINT
+/// that arrives before its graph walk has begun (its stop finds nothing running, and the walk
+/// then runs to the end), so the apply is armed at its first event.
+pub fn forward_to_apply(pgid: u32, seen: usize) -> Forwarder {
+    forwarder(pgid, seen, Mode::Changes)
 }
 
-fn forwarder(pgid: u32, seen: usize, armed: bool) -> Forwarder {
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Reads,
+    Changes,
+}
+
+fn forwarder(pgid: u32, seen: usize, mode: Mode) -> Forwarder {
     let stop = Arc::new(AtomicBool::new(false));
-    let armed = Arc::new(AtomicBool::new(armed));
+    let armed = Arc::new(AtomicBool::new(mode == Mode::Reads));
+    let held = usize::from(mode == Mode::Changes);
     let thread = {
         let (stop, armed) = (stop.clone(), armed.clone());
         std::thread::spawn(move || {
-            let (mut forwarded, mut told) = (seen, false);
+            let (mut forwarded, mut told) = (0, 0);
             while !stop.load(Ordering::SeqCst) {
-                let counted = count();
-                if forwarded < counted && !armed.load(Ordering::SeqCst) && counted - seen < 2 {
-                    if !told {
+                let pressed = count().saturating_sub(seen);
+                let due = pressed.saturating_sub(held);
+                if held > 0 && pressed > 0 && told == 0 {
+                    eprintln!("\ninterrupt: Terraform finishes what this apply started (the state stays whole), then the run stops; Ctrl-C again asks Terraform to stop sooner, which cancels the AWS requests in flight and can leave a resource created outside the state");
+                    told = 1;
+                }
+                if due > forwarded && !armed.load(Ordering::SeqCst) && due < 2 {
+                    if told < 2 {
                         eprintln!("\ninterrupt: Terraform is starting; it is asked to stop once it runs (Ctrl-C again stops it at once)");
-                        told = true;
+                        told = 2;
                     }
                 } else {
-                    while forwarded < counted {
+                    while forwarded < due {
                         forwarded += 1;
-                        announce(forwarded - seen);
+                        announce(forwarded, mode);
                         // SAFETY: plain kill(2) on a process group this tool started.
                         unsafe { libc::kill(-(pgid as libc::pid_t), libc::SIGINT) };
                     }
@@ -186,16 +205,18 @@ fn forwarder(pgid: u32, seen: usize, armed: bool) -> Forwarder {
 }
 
 impl Forwarder {
-    /// Pass on interrupts from now on (those counted already included).
+    /// Pass on interrupts from now on (those due already included).
     pub fn arm(&self) {
         self.armed.store(true, Ordering::SeqCst);
     }
 }
 
-fn announce(nth: usize) {
-    match nth {
-        1 => eprintln!("\ninterrupt: asking Terraform to stop once the operations in flight finish (it writes the state and releases the lock); Ctrl-C again stops it at once"),
-        2 => eprintln!("\nsecond interrupt: Terraform stops at once; the state lock may be left behind (the tool names it and the command that releases it)"),
+/// What the `nth` signal passed on to Terraform does.
+fn announce(nth: usize, mode: Mode) {
+    match (nth, mode) {
+        (1, Mode::Reads) => eprintln!("\ninterrupt: asking Terraform to stop (it changes nothing); Ctrl-C again stops it at once"),
+        (1, Mode::Changes) => eprintln!("\nsecond interrupt: asking Terraform to stop: it starts nothing new, writes the state and releases the lock; the AWS provider cancels its requests in flight (a resource being created can be left outside the state; docs/troubleshooting.md says how to take it over); Ctrl-C again stops it at once"),
+        (2, _) => eprintln!("\n{} interrupt: Terraform stops at once; the state lock may be left behind (the tool names it and the command that releases it)", if mode == Mode::Reads { "second" } else { "third" }),
         _ => {}
     }
 }

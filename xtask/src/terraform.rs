@@ -516,7 +516,7 @@ impl Run {
             .spawn()
             .context("cannot run `terraform apply`")?;
         let _interrupts = crate::interrupt::guard();
-        let forward = crate::interrupt::forward_once_running(child.id(), seen);
+        let forward = crate::interrupt::forward_to_apply(child.id(), seen);
         let bar = progress_bar(total);
         let mut errors = Vec::new();
         let mut log = Vec::new();

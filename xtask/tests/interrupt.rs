@@ -1,6 +1,6 @@
 //! The interrupt handling in its own process: a signal raised under a guard is counted, ends
 //! guarded sleeps, and reaches a child's process group once, as SIGINT, even when it came in while
-//! the child started; an apply's first signal waits until Terraform runs. (Its own test binary:
+//! the child started; an apply's first signal is held, its second waits until Terraform runs. (Its own test binary:
 //! the count is process-wide and would mark every later failure in a shared binary as
 //! interrupted.)
 
@@ -38,7 +38,8 @@ fn a_guarded_signal_is_counted_ends_sleeps_and_is_forwarded() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), Some(libc::SIGINT));
 
-    // An apply's forwarder holds a first signal until it is armed (Terraform runs), ...
+    // An apply's forwarder holds a first signal (the apply finishes), passes a second on once
+    // it is armed (Terraform runs), ...
     let sleeper = || {
         std::process::Command::new("sleep")
             .arg("30")
@@ -46,21 +47,36 @@ fn a_guarded_signal_is_counted_ends_sleeps_and_is_forwarded() {
             .spawn()
             .unwrap()
     };
+    let raise = || {
+        // SAFETY: raising a signal this process handles (the guard is alive).
+        unsafe { libc::raise(libc::SIGINT) };
+    };
+    let running = |child: &mut std::process::Child| {
+        std::thread::sleep(Duration::from_millis(300));
+        child.try_wait().unwrap().is_none()
+    };
     let mut child = sleeper();
-    let forward = interrupt::forward_once_running(child.id(), interrupt::count());
-    // SAFETY: as above.
-    unsafe { libc::raise(libc::SIGINT) };
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(child.try_wait().unwrap().is_none(), "forwarded unarmed");
+    let forward = interrupt::forward_to_apply(child.id(), interrupt::count());
+    forward.arm();
+    raise();
+    assert!(running(&mut child), "a first signal reached the apply");
+    drop(forward);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut child = sleeper();
+    let forward = interrupt::forward_to_apply(child.id(), interrupt::count());
+    raise();
+    raise();
+    assert!(running(&mut child), "forwarded unarmed");
     forward.arm();
     assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGINT));
     drop(forward);
-    // ... but passes a second one on at once, with the first.
+    // ... and a third at once, armed or not.
     let mut child = sleeper();
-    let forward = interrupt::forward_once_running(child.id(), interrupt::count());
-    // SAFETY: as above.
-    unsafe { libc::raise(libc::SIGINT) };
-    unsafe { libc::raise(libc::SIGINT) };
+    let forward = interrupt::forward_to_apply(child.id(), interrupt::count());
+    raise();
+    raise();
+    raise();
     assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGINT));
     drop(forward);
 }

@@ -500,6 +500,9 @@ impl Deploy {
             applied?;
             Outcome::Success
         };
+        stop_if_interrupted(
+            "after the apply: the changes are applied; the release and the post-deploy checks did not run",
+        )?;
         let start = Instant::now();
         let released = self.release(
             &fleet,

@@ -112,9 +112,15 @@ fn deploy_in_own_group(root: &Path, endpoint: &str, output: fn() -> Stdio) -> Ch
         .unwrap()
 }
 
-/// `deploy staging --yes` in its own process group; SIGINT to that group (as a terminal's
-/// Ctrl-C) once `ready` holds for the output so far plus `delay`.
-fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -> Output {
+/// `deploy staging --yes` in its own process group; `presses` SIGINTs to that group (as a
+/// terminal's Ctrl-C), half a second apart, once `ready` holds for the output so far plus `delay`.
+fn interrupt_deploy(
+    root: &Path,
+    endpoint: &str,
+    ready: &str,
+    delay: Duration,
+    presses: usize,
+) -> Output {
     let mut child = deploy_in_own_group(root, endpoint, Stdio::piped);
     let stdout = Arc::new(Mutex::new(String::new()));
     let reader = {
@@ -141,8 +147,13 @@ fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(delay);
-    // SAFETY: kill(2) on the process group this test started.
-    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+    for press in 0..presses {
+        if press > 0 {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        // SAFETY: kill(2) on the process group this test started.
+        unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+    }
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     let status = child.wait().unwrap();
@@ -153,6 +164,45 @@ fn interrupt_deploy(root: &Path, endpoint: &str, ready: &str, delay: Duration) -
         stdout,
         stderr,
     }
+}
+
+/// `out` is a deploy interrupted `when`: exit 130, no lock left, recorded as interrupted.
+fn interrupted<'a>(root: &Path, endpoint: &str, out: &'a Output, when: &str) -> &'a Output {
+    assert_eq!(out.code, 130, "{when}:\n{}", out.all());
+    assert!(out.all().contains("interrupted"), "{when}:\n{}", out.all());
+    assert!(
+        !out.all().contains("is still locked"),
+        "{when}: a lock was left behind:\n{}",
+        out.all()
+    );
+    let history = run(root, endpoint, &[], "", &["history", "staging"]);
+    let newest = history
+        .expect(0)
+        .stdout
+        .lines()
+        .find(|l| l.contains("deploy"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(newest.contains("interrupted"), "{when}: {}", history.stdout);
+    out
+}
+
+/// Delete staging's job queue on the emulator at `endpoint`, as a hand in the console would.
+fn delete_queue(endpoint: &str) {
+    let e = env("staging");
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    let sqs = aws.sqs();
+    aws.block_on(async {
+        let url = sqs
+            .get_queue_url()
+            .queue_name(&e.names.queue)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        sqs.delete_queue().queue_url(url).send().await.unwrap();
+    });
 }
 
 /// Start `deploy staging --yes`, wait until its Terraform holds the state lock, then SIGKILL the
@@ -201,35 +251,23 @@ fn ctrl_c_at_any_moment_of_a_deploy_is_recorded_and_safe() {
     let r = root.path();
     run(r, &ep, &[], "", &["setup-backend", "staging"]).expect(0);
 
-    // (what the output shows first, then how long to wait): during the plan, early in the
-    // apply, late in the apply.
-    let moments = [
-        ("deploy `staging` on", Duration::from_secs(3)),
-        ("terraform log:", Duration::from_secs(3)),
-        ("terraform log:", Duration::from_secs(30)),
-    ];
-    for (n, (ready, delay)) in moments.into_iter().enumerate() {
-        let out = interrupt_deploy(r, &ep, ready, delay);
-        out.expect(130).contains("interrupted");
-        assert!(
-            !out.all().contains("is still locked"),
-            "moment {n}: a lock was left behind:\n{}",
-            out.all()
-        );
-        let history = run(r, &ep, &[], "", &["history", "staging"]);
-        let newest = history
-            .expect(0)
-            .stdout
-            .lines()
-            .find(|l| l.contains("deploy"))
-            .unwrap_or_default()
-            .to_string();
-        assert!(
-            newest.contains("interrupted"),
-            "moment {n}: {}",
-            history.stdout
-        );
-    }
+    // During the plan: nothing applied.
+    let out = interrupt_deploy(r, &ep, "deploy `staging` on", Duration::from_secs(3), 1);
+    interrupted(r, &ep, &out, "during the plan");
+    // One Ctrl-C in the apply: Terraform finishes what it started, the run stops after it, and
+    // the state is whole: nothing left to plan.
+    let out = interrupt_deploy(r, &ep, "terraform log:", Duration::from_secs(3), 1);
+    interrupted(r, &ep, &out, "once in the apply")
+        .contains("Terraform finishes what this apply started")
+        .contains("interrupted after the apply: the changes are applied; the release and the post-deploy checks did not run");
+    run(r, &ep, &[], "", &["plan", "staging"]).expect(0);
+    // Two in the apply: Terraform stops gracefully. The queue is deleted behind Terraform's back
+    // so that there is an apply (creating a queue again is idempotent, so whatever the cancelled
+    // request left, the next deploy converges).
+    delete_queue(&ep);
+    let out = interrupt_deploy(r, &ep, "terraform log:", Duration::from_secs(3), 2);
+    interrupted(r, &ep, &out, "twice in the apply")
+        .contains("second interrupt: asking Terraform to stop");
     // A deploy killed outright (SIGKILL, Terraform with it) leaves its lock: the next plan names
     // it with its id, `unlock` releases it.
     let id = kill_deploy_holding_lock(r, &ep);
