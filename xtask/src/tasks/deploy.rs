@@ -125,7 +125,7 @@ fn interrupted(aws: &Aws, env: &Environment) -> ExitCode {
             lock.describe(),
             lock.unlock_command(&env.name)
         ),
-        Ok(None) => eprintln!("interrupted: Terraform stopped and released the state lock; run the deploy again to converge"),
+        Ok(None) => eprintln!("interrupted: no state lock is left; run the deploy again to converge"),
         Err(e) => eprintln!("interrupted; could not read the state lock: {e:#}"),
     }
     ExitCode::from(interrupt::EXIT_CODE)
