@@ -184,6 +184,16 @@ fn release<T, C>(env: &Environment<T, C>) -> Vec<Value> {
     out
 }
 
+/// What `status` reads besides the describes on `*`: the release state parameter. (The
+/// deployment records stay the deployers': they sit beside the Terraform state.)
+fn observe_release<T, C>(env: &Environment<T, C>) -> Vec<Value> {
+    vec![allow(
+        "ReadReleaseState",
+        &["ssm:GetParameter"],
+        vec![env.arn(NameKind::Parameter, &env.names.release_parameter)],
+    )]
+}
+
 /// The statements one kind of access grants on exact ARNs, and the actions it needs on `*`.
 fn grant<T, C>(
     env: &Environment<T, C>,
@@ -251,14 +261,16 @@ fn grant<T, C>(
             Vec::new(),
         ),
         Access::Observe => (
-            Vec::new(),
-            vec![
+            observe_release(env),
+            [
                 "ec2:Describe*",
                 "cloudwatch:GetMetricStatistics",
                 "cloudwatch:GetMetricData",
                 "cloudwatch:ListMetrics",
-                "cloudwatch:DescribeAlarms",
-            ],
+            ]
+            .into_iter()
+            .chain(RELEASE_DESCRIBE_ACTIONS)
+            .collect(),
         ),
     }
 }
@@ -451,16 +463,25 @@ mod tests {
             assert_eq!(count, 1, "{action}");
             assert!(is_unscoped(action), "{action}");
         }
-        // A team that does not deploy gets none of it.
+        // A team that observes changes none of it, but reads what `status` shows: the release
+        // state and the describes.
         let reader = team_policy_document(&env, &deployer(vec![Access::Observe]));
         for sid in ["ReleaseState", "ReleaseTraffic", "ReleaseGroups"] {
             assert!(statement(&reader, sid).is_none(), "{sid}");
         }
+        let read = statement(&reader, "ReadReleaseState").unwrap();
+        assert_eq!(read["Action"], json!(["ssm:GetParameter"]));
+        assert_eq!(
+            read["Resource"],
+            json!(["arn:aws:ssm:us-west-2:123456789012:parameter/mht-api/production/release"])
+        );
         let unscoped = &statement(&reader, "Unscoped").unwrap()["Action"];
-        assert!(!unscoped
-            .as_array()
-            .unwrap()
-            .contains(&json!("elasticloadbalancing:DescribeListeners")));
+        for action in RELEASE_DESCRIBE_ACTIONS {
+            assert!(
+                unscoped.as_array().unwrap().contains(&json!(action)),
+                "{action}"
+            );
+        }
         // The isolation proof accepts a production team that deploys: nothing of staging's.
         let releasing = production()
             .iam(|i| i.team_policies.push(deployer(vec![Access::Deploy])))

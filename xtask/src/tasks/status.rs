@@ -84,7 +84,12 @@ impl Status {
                 fleet.scale_down(colour)?,
             ));
         }
-        let last = records::list(&aws, &env)?.pop();
+        // The records sit beside the Terraform state, readable by the deployers only: a team
+        // that observes sees the rest.
+        let (last, unreadable) = match records::list(&aws, &env) {
+            Ok(mut all) => (all.pop(), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
         let doc = json!({
             "environment": env.name,
             "strategy": if env.deployment.blue_green { "blue-green" } else { "rolling" },
@@ -92,11 +97,12 @@ impl Status {
             "version": state.live_version(),
             "colours": colours,
             "last_record": last,
+            "last_record_unreadable": unreadable,
             "emulator": aws.local,
         });
         match self.format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
-            Format::Text => print_text(&doc),
+            Format::Text => print!("{}", text_of(&doc)),
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -110,9 +116,10 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn print_text(doc: &Value) {
-    println!(
-        "`{}` ({}): live `{}`, version {}",
+/// The text `status` prints for `doc`.
+fn text_of(doc: &Value) -> String {
+    let mut out = format!(
+        "`{}` ({}): live `{}`, version {}\n",
         text(&doc["environment"]),
         text(&doc["strategy"]),
         text(&doc["live"]),
@@ -144,32 +151,77 @@ fn print_text(doc: &Value) {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table::render(
-            &[
-                "colour",
-                "version",
-                "traffic",
-                "healthy",
-                "rollback window",
-                "scale-down at"
-            ],
-            &rows
-        )
-    );
+    out.push_str(&table::render(
+        &[
+            "colour",
+            "version",
+            "traffic",
+            "healthy",
+            "rollback window",
+            "scale-down at",
+        ],
+        &rows,
+    ));
     if doc["emulator"] == true {
-        println!("scale-down at the window's end: skipped on the emulator (moto stores scheduled actions but never runs them; the next deploy scales the colour to zero)");
+        out.push_str("scale-down at the window's end: skipped on the emulator (moto stores scheduled actions but never runs them; the next deploy scales the colour to zero)\n");
+    }
+    if let Some(why) = doc["last_record_unreadable"].as_str() {
+        out.push_str(&format!("last record: cannot be read ({why}); the records sit beside the Terraform state and are the deployers' only\n"));
     }
     let last = &doc["last_record"];
     if !last.is_null() {
-        println!(
-            "last record: {} {} {} version {} by {}",
+        out.push_str(&format!(
+            "last record: {} {} {} version {} by {}\n",
             text(&last["started_at"]),
             text(&last["action"]),
             text(&last["result"]),
             text(&last["version"]),
             text(&last["user"])
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_text_shows_each_colour_and_says_when_the_records_cannot_be_read() {
+        let mut doc = json!({
+            "environment": "production", "strategy": "blue-green", "live": "green",
+            "version": "2.0", "emulator": false, "last_record": null,
+            "last_record_unreadable": "s3:ListObjectsV2 `b/deployments/`: AccessDenied",
+            "colours": [
+                {"colour": "blue", "version": "1.0", "weight": 0, "listener_weight": 0,
+                 "healthy": 2, "desired": 2, "rollback_window_seconds_left": 125,
+                 "until": "2026-11-30T10:05:00Z", "scale_down_at": "2026-11-30T10:05:00Z"},
+                {"colour": "green", "version": "2.0", "weight": 100, "listener_weight": 100,
+                 "healthy": 1, "desired": 2, "rollback_window_seconds_left": null,
+                 "until": null, "scale_down_at": null},
+            ],
+        });
+        let text = text_of(&doc);
+        assert!(
+            text.starts_with("`production` (blue-green): live `green`, version 2.0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("2m05s left") && text.contains("1/2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("last record: cannot be read (s3:ListObjectsV2 `b/deployments/`: AccessDenied); the records sit beside the Terraform state and are the deployers' only"),
+            "{text}"
+        );
+        doc["last_record_unreadable"] = Value::Null;
+        doc["last_record"] = json!({"started_at": "2026-11-30T10:00:00Z", "action": "deploy",
+            "result": "success", "version": "2.0", "user": "ana"});
+        let text = text_of(&doc);
+        assert!(!text.contains("cannot be read"), "{text}");
+        assert!(
+            text.contains("last record: 2026-11-30T10:00:00Z deploy success version 2.0 by ana"),
+            "{text}"
         );
     }
 }
