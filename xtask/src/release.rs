@@ -72,13 +72,7 @@ pub struct Release {
 impl Release {
     /// Read the state (the initial one before the first deploy) and stage `version`.
     pub fn plan(fleet: &Fleet, version: Option<&str>) -> Result<Release> {
-        let text = fleet.read_text()?;
-        // A state of other colours (blue-green switched on or off) is carried over: the
-        // version that was live goes on the new colours, planned like a release.
-        let carried = text
-            .as_deref()
-            .and_then(|t| ReleaseState::carried_over(fleet.env, t));
-        if let Some(carried) = carried {
+        if let Some(carried) = carried_over(fleet)? {
             println!(
                 "the release state has other colours than `{}` now has: carried over, version {} on {}",
                 fleet.env.name,
@@ -113,6 +107,16 @@ impl Release {
     pub fn var(&self) -> Option<String> {
         self.next.as_ref().map(ReleaseState::to_json)
     }
+}
+
+/// A release state of other colours than the environment now has (blue-green switched on or
+/// off), carried over: the version that was live goes on the new colours, planned like a
+/// release. `None` when the colours agree or nothing is deployed.
+pub fn carried_over(fleet: &Fleet) -> Result<Option<ReleaseState>> {
+    Ok(fleet
+        .read_text()?
+        .as_deref()
+        .and_then(|t| ReleaseState::carried_over(fleet.env, t)))
 }
 
 /// UTC time `minutes` from now, as the release state and the scheduled actions take it.

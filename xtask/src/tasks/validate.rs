@@ -37,12 +37,25 @@ fn drift(p: &Project, name: &str) -> Result<Vec<String>> {
     let env = p.environment(name)?;
     let aws = crate::aws::Aws::connect(p, &env)?;
     aws.guard_account(&env)?;
-    let planned = crate::planning::plan_env(p, &env, &aws, None)?;
-    Ok(planned
-        .summary
-        .changes
-        .iter()
-        .map(|c| format!("{} {}", c.action, c.address))
+    // Planned as the next deploy plans it: a release state of other colours carried over
+    // (Terraform cannot read it with the model's colours), itself a difference.
+    let carried = crate::release::carried_over(&crate::fleet::Fleet::new(&aws, &env))?;
+    let planned = crate::planning::plan_env(p, &env, &aws, carried.as_ref().map(|c| c.to_json()))?;
+    let moved = carried.iter().map(|c| {
+        format!(
+            "carry-over release state: version {} onto {} (the next deploy does it)",
+            c.live_version(),
+            env.names.colours.join(" and ")
+        )
+    });
+    Ok(moved
+        .chain(
+            planned
+                .summary
+                .changes
+                .iter()
+                .map(|c| format!("{} {}", c.action, c.address)),
+        )
         .collect())
 }
 

@@ -168,6 +168,23 @@ fn staging_rolls(r: &Path, ep: &str) {
     run(r, ep, &[], "", &["validate", "--live", "--env", "staging"])
         .expect(0)
         .contains("clean");
+    // A release state of other colours (as staging leaves after rehearsing blue-green and
+    // switching it off): `validate --live` names the carry-over as drift, the next deploy
+    // carries it over, and then there is none.
+    put_release_state(
+        ep,
+        "staging",
+        r#"{"schema":1,"live":"green","colours":{"blue":{"version":"1.0","weight":0,"up":false,"until":"9999-12-31T23:59:59Z"},"green":{"version":"2.0","weight":100,"up":true,"until":"9999-12-31T23:59:59Z"}}}"#,
+    );
+    run(r, ep, &[], "", &["validate", "--live", "--env", "staging"])
+        .expect(2)
+        .contains("carry-over release state: version 2.0 onto app");
+    run(r, ep, &[], "", &["deploy", "staging", "--yes"])
+        .expect(0)
+        .contains("carried over, version 2.0 on app");
+    run(r, ep, &[], "", &["validate", "--live", "--env", "staging"])
+        .expect(0)
+        .contains("clean");
     // The gate is per version: one staging never ran is refused before Terraform.
     typed(r, ep, &["deploy", "production", "--version", "9.9"])
         .expect(1)
@@ -272,6 +289,21 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
         .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     set_five_xx_alarm(ep, "OK");
     live_on(r, ep, "blue", "0.2.3");
+}
+
+/// Overwrite `name`'s release state parameter with `json`, as another run would.
+fn put_release_state(ep: &str, name: &str, json: &str) {
+    let e = env(name);
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(ep.to_string())).unwrap();
+    aws.block_on(
+        aws.ssm()
+            .put_parameter()
+            .name(&e.names.release_parameter)
+            .value(json)
+            .overwrite(true)
+            .send(),
+    )
+    .unwrap();
 }
 
 /// Set production's 5xx alarm to `state` (moto evaluates no metrics; the state is what counts).
