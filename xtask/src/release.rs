@@ -6,6 +6,8 @@
 use crate::aws::Aws;
 use crate::fleet::{Fleet, Group};
 use crate::interrupt;
+use crate::planning::Planned;
+use crate::summary::{PlanAction, PlanSummary};
 use anyhow::{bail, Result};
 use infra::release::ReleaseState;
 use infra::Environment;
@@ -63,7 +65,8 @@ pub fn version_tag(text: &str) -> Result<String, String> {
 }
 
 /// What a deploy releases: the release state now and, when `--version` asks for a version
-/// that does not run yet, the state to plan with (the version on its colour).
+/// that does not run yet, the state to plan with (the version on its colour). What planning it
+/// says goes to stderr, beside `plan --format json`'s document.
 pub struct Release {
     pub current: ReleaseState,
     pub next: Option<ReleaseState>,
@@ -73,7 +76,7 @@ impl Release {
     /// Read the state (the initial one before the first deploy) and stage `version`.
     pub fn plan(fleet: &Fleet, version: Option<&str>) -> Result<Release> {
         if let Some(carried) = carried_over(fleet)? {
-            println!(
+            eprintln!(
                 "the release state has other colours than `{}` now has: carried over, version {} on {}",
                 fleet.env.name,
                 carried.live_version(),
@@ -91,7 +94,7 @@ impl Release {
         };
         let next = match version {
             Some(v) if v == current.live_version() => {
-                println!(
+                eprintln!(
                     "version {v} already takes all traffic on `{}`: nothing to release",
                     current.live
                 );
@@ -107,6 +110,51 @@ impl Release {
     pub fn var(&self) -> Option<String> {
         self.next.as_ref().map(ReleaseState::to_json)
     }
+
+    /// A blue-green environment whose plan changes the live colour's launch template in place
+    /// (an instance type, an image under the same tag) while nothing is released: the change
+    /// is released like a version, the running one going onto the idle colour with the new
+    /// template behind the health gate. `true` when staged so (then plan again).
+    pub fn stage_template_change(&mut self, env: &Environment, summary: &PlanSummary) -> bool {
+        if !env.deployment.blue_green
+            || self.next.is_some()
+            || !template_changed(summary, &self.current.live)
+        {
+            return false;
+        }
+        let staged = self.current.staged(self.current.live_version());
+        eprintln!(
+            "the launch template of live `{}` changes in place: released like a version, {} onto `{}` behind the health gate, so that the running instances are replaced",
+            self.current.live,
+            self.current.live_version(),
+            staged.releasing().unwrap_or_default()
+        );
+        self.next = Some(staged);
+        true
+    }
+
+    /// The plan `plan` makes with this release's state; planned again when it stages a launch
+    /// template change ([`Release::stage_template_change`]).
+    pub fn planned(
+        &mut self,
+        env: &Environment,
+        plan: impl Fn(Option<String>) -> Result<Planned>,
+    ) -> Result<Planned> {
+        let planned = plan(self.var())?;
+        if self.stage_template_change(env, &planned.summary) {
+            return plan(self.var());
+        }
+        Ok(planned)
+    }
+}
+
+/// Whether `summary` changes `colour`'s launch template in place.
+pub fn template_changed(summary: &PlanSummary, colour: &str) -> bool {
+    let template = format!("module.compute.aws_launch_template.this[\"{colour}\"]");
+    summary
+        .changes
+        .iter()
+        .any(|c| c.address == template && c.action == PlanAction::Update)
 }
 
 /// A release state of other colours than the environment now has (blue-green switched on or
@@ -357,4 +405,64 @@ pub fn roll(fleet: &Fleet, colour: &str, timing: Timing) -> Result<usize> {
         replaced += chunk.len();
     }
     Ok(replaced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::Change;
+
+    fn changing(address: &str, action: PlanAction) -> PlanSummary {
+        PlanSummary {
+            changes: vec![Change {
+                address: address.into(),
+                action,
+                import_id: None,
+                attributes: Vec::new(),
+            }],
+            ..PlanSummary::default()
+        }
+    }
+
+    #[test]
+    fn a_live_launch_template_changed_in_place_is_released_blue_green() {
+        let production = infra::environments::production().build().unwrap();
+        let current = ReleaseState::initial(&production);
+        let live = current.live.clone();
+        let mut release = Release {
+            current: current.clone(),
+            next: None,
+        };
+        let template = format!("module.compute.aws_launch_template.this[\"{live}\"]");
+        // Another colour's template, a replacement or another resource stage nothing.
+        let idle = "module.compute.aws_launch_template.this[\"other\"]";
+        for summary in [
+            changing(idle, PlanAction::Update),
+            changing(&template, PlanAction::Replace),
+            changing("module.alb.aws_lb.this[0]", PlanAction::Update),
+        ] {
+            assert!(!release.stage_template_change(&production, &summary));
+            assert!(release.next.is_none());
+        }
+        let summary = changing(&template, PlanAction::Update);
+        assert!(release.stage_template_change(&production, &summary));
+        let staged = release.next.clone().unwrap();
+        let to = staged.releasing().unwrap().to_string();
+        assert_ne!(to, live);
+        assert_eq!(staged.colour(&to).version, current.live_version());
+        assert_eq!(staged.live, live);
+        // Once staged (or with --version), nothing more; a rolling environment rolls instead.
+        assert!(!release.stage_template_change(&production, &summary));
+        let staging = infra::environments::staging().build().unwrap();
+        let mut rolling = Release {
+            current: ReleaseState::initial(&staging),
+            next: None,
+        };
+        let template = "module.compute.aws_launch_template.this[\"app\"]";
+        assert!(!rolling.stage_template_change(&staging, &changing(template, PlanAction::Update)));
+        assert!(template_changed(
+            &changing(template, PlanAction::Update),
+            "app"
+        ));
+    }
 }

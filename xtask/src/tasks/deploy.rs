@@ -10,7 +10,6 @@ use crate::project::{shown, shown_at_most, Project};
 use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::release::{self, Release, Timing};
-use crate::summary::PlanAction;
 use crate::{git, table};
 use anyhow::{bail, Result};
 use infra::release::ReleaseState;
@@ -427,11 +426,7 @@ impl Deploy {
         // the new state is written once they all run it (after a failed roll the parameter
         // still names the version that runs, and the next deploy rolls again).
         let colour = current.live.clone();
-        let template = format!("module.compute.aws_launch_template.this[\"{colour}\"]");
-        let changed = summary
-            .changes
-            .iter()
-            .any(|c| c.address == template && c.action == PlanAction::Update);
+        let changed = release::template_changed(summary, &colour);
         let new_version = next
             .as_ref()
             .is_some_and(|s| s.live_version() != current.live_version());
@@ -458,10 +453,10 @@ impl Deploy {
         let mut phases = Phases(Vec::new());
         let start = Instant::now();
         let fleet = Fleet::new(aws, env);
-        let release = Release::plan(&fleet, self.version.as_deref())?;
+        let mut release = Release::plan(&fleet, self.version.as_deref())?;
         let planned = match &self.plan {
             Some(file) => saved_plan(p, env, aws, file, &record.commit),
-            None => plan_env(p, env, aws, release.var()),
+            None => release.planned(env, |state| plan_env(p, env, aws, state)),
         };
         phases.add("plan", start);
         record.durations = phases.0.clone();

@@ -68,8 +68,8 @@ fn plan_one(
         _ => eprintln!("{heading}"),
     }
     aws.guard_account(&env)?;
-    let release = Release::plan(&Fleet::new(&aws, &env), version)?;
-    let planned = plan_for_review(p, &env, &aws, release.var())?;
+    let mut release = Release::plan(&Fleet::new(&aws, &env), version)?;
+    let planned = release.planned(&env, |state| plan_for_review(p, &env, &aws, state))?;
     let (s, file) = (&planned.summary, planned.plan_file.display());
     match format {
         ReportFormat::Text => {

@@ -289,6 +289,35 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
         .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     set_five_xx_alarm(ep, "OK");
     live_on(r, ep, "blue", "0.2.3");
+
+    // Blue's launch template changed behind Terraform's back: the deploy that puts it back
+    // releases the running version onto green with the new template, blue kept for the window.
+    new_template_version(ep, "blue");
+    typed(r, ep, &["deploy", "production", "--skip-promotion-gate"])
+        .expect(0)
+        .contains("the launch template of live `blue` changes in place: released like a version, 0.2.3 onto `green`")
+        .contains("live: green (0.2.3); blue (0.2.3) stays up for rollback until");
+    live_on(r, ep, "green", "0.2.3");
+}
+
+/// A launch template version of production's `colour` with another instance type, made as a
+/// hand in the console would (the query API, unsigned, as [`stop_instance`]).
+fn new_template_version(ep: &str, colour: &str) {
+    let p = env("production");
+    let at = p.names.colours.iter().position(|c| c == colour).unwrap();
+    let region = &p.region;
+    ureq::post(ep)
+        .header(
+            "Authorization",
+            format!("AWS4-HMAC-SHA256 Credential=test/20260101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .send_form([
+            ("Action", "CreateLaunchTemplateVersion"),
+            ("Version", "2016-11-15"),
+            ("LaunchTemplateName", p.names.launch_templates[at].as_str()),
+            ("LaunchTemplateData.InstanceType", "t3.nano"),
+        ])
+        .unwrap();
 }
 
 /// Overwrite `name`'s release state parameter with `json`, as another run would.
