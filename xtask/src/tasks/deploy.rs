@@ -107,6 +107,11 @@ fn canary_steps(text: &str) -> Result<Steps, String> {
 }
 
 /// Fails with "interrupted" when a signal came in; `when` says what that leaves.
+/// An interrupt held through the apply stops the deploy here (a blue-green one has recorded
+/// the state Terraform applied).
+const INTERRUPTED_BEFORE_RELEASE: &str =
+    "after the apply: the changes are applied; the release and the post-deploy checks did not run";
+
 fn stop_if_interrupted(when: &str) -> Result<()> {
     if interrupt::interrupted() {
         bail!("interrupted {when}");
@@ -407,6 +412,7 @@ impl Deploy {
             if let Some(state) = &next {
                 fleet.write_state(state)?;
             }
+            stop_if_interrupted(INTERRUPTED_BEFORE_RELEASE)?;
             let Some(staged) = next.filter(|s| s.releasing().is_some()) else {
                 return Ok(false);
             };
@@ -425,6 +431,7 @@ impl Deploy {
         // Rolling: a new version, or a launch template changed in place, replaces the instances;
         // the new state is written once they all run it (after a failed roll the parameter
         // still names the version that runs, and the next deploy rolls again).
+        stop_if_interrupted(INTERRUPTED_BEFORE_RELEASE)?;
         let colour = current.live.clone();
         let changed = release::template_changed(summary, &colour);
         let new_version = next
@@ -495,9 +502,6 @@ impl Deploy {
             applied?;
             Outcome::Success
         };
-        stop_if_interrupted(
-            "after the apply: the changes are applied; the release and the post-deploy checks did not run",
-        )?;
         let start = Instant::now();
         let released = self.release(
             &fleet,
