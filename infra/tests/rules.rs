@@ -651,7 +651,7 @@ fn cases() -> Vec<Case> {
         // The seed's operations pattern reaches production's own Terraform state.
         (
             "isolation.state-access",
-            "production.iam.team_policies[0].Statement[7]",
+            "production.iam.team_policies[0].Statement[8]",
             Box::new(|| {
                 production_with(|b| {
                     b.iam(|i| {
@@ -1068,7 +1068,7 @@ fn seed_team_policies_as_written_are_rejected() {
         .unwrap_or_else(|| panic!("no state violation in {found:?}"));
     assert_eq!(
         state.location(),
-        "production.iam.team_policies[0].Statement[1]"
+        "production.iam.team_policies[0].Statement[2]"
     );
     assert!(
         state.problem.contains(
