@@ -76,7 +76,7 @@ fn each_mistake_fails_validate_with_path_and_fix() {
             envs,
             "denied_actions: Vec::new(),\n                statements: Vec::new(),",
             "denied_actions: Vec::new(),\n                statements: vec![crate::model::Statement { actions: strings([\"s3:GetObject\", \"sqs:ReceiveMessage\"]), resources: strings([\"arn:aws:*:*:*:*production*\"]) }],",
-            "production.iam.team_policies[0].Statement[7]",
+            "production.iam.team_policies[0].Statement[8]",
             "does not deploy `production` but reaches its `arn:aws:s3:::mht-terraform-state-production/infrastructure/terraform.tfstate` (Terraform state)",
         ),
         (
