@@ -1,10 +1,12 @@
 //! The Terraform backend of an environment: its state bucket and (unless it locks with S3
 //! native locking alone) its lock table, read against the
 //! spec in `infra::expect` and brought to it idempotently. Nothing here deletes a bucket, a
-//! table, an object or a version. `setup-backend` prints what [`converge`] did; `plan` refuses to
-//! run while [`problems`] finds any.
+//! table, a version or an object but the release lock ([`release_lock`], released by its own run
+//! or by `unlock`). `setup-backend` prints what [`converge`] did; `plan` refuses to run while
+//! [`problems`] finds any; [`state_lock`] reads Terraform's lock.
 
 mod lock_table;
+pub mod release_lock;
 pub mod state_lock;
 
 use crate::aws::Aws;

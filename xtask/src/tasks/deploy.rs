@@ -3,6 +3,7 @@
 //! environment's state bucket, and a Discord notification where the environment asks for one.
 
 use crate::aws::Aws;
+use crate::backend::release_lock;
 use crate::fleet::Fleet;
 use crate::interrupt;
 use crate::planning::{plan_env, saved_plan};
@@ -289,8 +290,10 @@ impl Deploy {
         };
         // Guards: all before Terraform changes anything; refusals are not deployments.
         self.guard(p, &env, &aws, &mut record)?;
-        // From here an interrupt stops Terraform gracefully and is recorded.
+        // From here an interrupt stops Terraform gracefully and is recorded, and the release
+        // lock (refused at once while another run holds it) is released however the run ends.
         let _interrupts = interrupt::guard();
+        let lock = release_lock::take(&aws, &env, &self.operation(), "deploy")?;
         let result = self.deploy(p, &env, &aws, &mut record);
         record.finished_at = git::utc_now();
         record.result = match &result {
@@ -302,6 +305,7 @@ impl Deploy {
             Err(e) => eprintln!("warning: could not store the deployment record: {e:#}"),
         }
         report(&env, &record);
+        lock.release();
         if record.result == Outcome::Interrupted {
             // What the interrupt left (a shift undone, a roll stopped) is said before the lock.
             if let Err(e) = &result {
@@ -319,6 +323,20 @@ impl Deploy {
             println!("result: {outcome}");
             ExitCode::SUCCESS
         })
+    }
+
+    /// What the release lock names this run: `deploy`, `deploy --version 2.0`,
+    /// `deploy --plan staging.tfplan`.
+    fn operation(&self) -> String {
+        let file = |f: &std::path::PathBuf| {
+            f.file_name()
+                .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into())
+        };
+        match (&self.version, &self.plan) {
+            (Some(v), _) => format!("deploy --version {v}"),
+            (None, Some(f)) => format!("deploy --plan {}", file(f)),
+            (None, None) => "deploy".into(),
+        }
     }
 
     /// The promotion gate, then a protected environment's guards: a clean work tree, `--yes` only
@@ -369,8 +387,9 @@ impl Deploy {
     }
 
     /// `--yes`, else the confirmation typed (the name of a protected environment, else `yes`);
-    /// Ctrl-C at the prompt ends the tool: nothing is applied or held. Without a terminal it
-    /// refuses, naming `--yes` (and CI for a protected environment).
+    /// Ctrl-C at the prompt stops the run: nothing is applied, the release lock is released, the
+    /// run is recorded as interrupted. Without a terminal it refuses, naming `--yes` (and CI for
+    /// a protected environment).
     fn confirm(&self, env: &Environment) -> Result<bool> {
         if self.yes {
             return Ok(true);
@@ -386,7 +405,15 @@ impl Deploy {
             let prompt = format!("apply these changes to `{}`? type `yes`: ", env.name);
             (prompt, "yes", "pass --yes to apply without asking")
         };
-        interrupt::unguarded(|| crate::prompt::confirmed(&prompt, expected, way_out))
+        crate::prompt::confirmed_holding(&prompt, expected, way_out).map_err(|e| {
+            match e.is::<interrupt::Interrupted>() {
+                true => e.context(format!(
+                    "interrupted at the confirmation: nothing applied to `{}`",
+                    env.name
+                )),
+                false => e,
+            }
+        })
     }
 
     /// After the apply: record the release state Terraform applied, then release it (blue-green
@@ -457,6 +484,7 @@ impl Deploy {
         aws: &Aws,
         record: &mut Record,
     ) -> Result<(Outcome, f64)> {
+        stop_if_interrupted("before the plan: nothing applied")?;
         let mut phases = Phases(Vec::new());
         let start = Instant::now();
         let fleet = Fleet::new(aws, env);

@@ -1,9 +1,12 @@
 //! `cargo xtask rollback <env>`: inside the rollback window, traffic moves back to the previous
 //! colour in one step (the listener, then the release state), the colour that lost it is kept
 //! for a window of its own, and the rollback is recorded and announced. After the window, it
-//! says the previous colour is gone and gives the command that redeploys its version.
+//! says the previous colour is gone and gives the command that redeploys its version. It holds
+//! the environment's release lock from before it reads the release state to its end, so it never
+//! runs during a deploy's release (whose undo would overwrite it).
 
 use crate::aws::Aws;
+use crate::backend::release_lock;
 use crate::fleet::Fleet;
 use crate::project::Project;
 use crate::prompt::in_ci;
@@ -75,6 +78,11 @@ impl Rollback {
             bail!("refusing --yes for protected `{name}` outside CI (CI=true); run without --yes and type the name");
         }
         let caller = aws.guard_account(&env)?;
+        // The release lock from before the state is read to its end (refused at once while a
+        // deploy or another rollback holds it): an interrupt from here stops the rollback and
+        // releases the lock.
+        let _interrupts = interrupt::guard();
+        let lock = release_lock::take(&aws, &env, "rollback", "roll back")?;
         let fleet = Fleet::new(&aws, &env);
         let Some(state) = fleet.read_state()? else {
             bail!(
@@ -98,6 +106,12 @@ impl Rollback {
             bail!("not confirmed: traffic stays on `{}`", state.live);
         }
         let waited = asked.elapsed();
+        if interrupt::interrupted() {
+            bail!(
+                "interrupted before the shift: traffic stays on `{}`",
+                state.live
+            );
+        }
         let record = Record {
             environment: name.clone(),
             action: Action::Rollback,
@@ -109,10 +123,10 @@ impl Rollback {
             release: Some(format!("{} → {target} ({version})", state.live)),
             ..Record::default()
         };
-        let _interrupts = interrupt::guard();
         let result = shift_back(&fleet, &state, &target);
         let tool = started.elapsed().saturating_sub(waited);
         finish(&fleet, record, &result, tool);
+        lock.release();
         result?;
         println!(
             "rolled back: `{target}` (version {version}) takes all traffic; {:.1} s of tool time from the command to the shift{}",
@@ -128,7 +142,14 @@ impl Rollback {
             name,
         );
         let way_out = "pass --yes (a protected environment: only in CI, with CI=true)";
-        interrupt::unguarded(|| crate::prompt::confirmed(&prompt, expected, way_out))
+        crate::prompt::confirmed_holding(&prompt, expected, way_out).map_err(|e| {
+            match e.is::<interrupt::Interrupted>() {
+                true => e.context(format!(
+                    "interrupted at the confirmation: traffic of `{name}` stays where it is"
+                )),
+                false => e,
+            }
+        })
     }
 }
 

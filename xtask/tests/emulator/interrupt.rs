@@ -1,6 +1,7 @@
-//! Ctrl-C at any moment of a deploy, and a state lock left behind: the tool stops Terraform
+//! Ctrl-C at any moment of a deploy, and locks left behind: the tool stops Terraform
 //! gracefully, records `interrupted`, exits 130, leaves no lock (or names it with the command
-//! that releases it), and the next deploy converges.
+//! that releases it), and the next deploy converges. A release lock still held (a deploy or a
+//! rollback that died) refuses `deploy` and `rollback` at once; `unlock` releases it by its id.
 
 use super::deploy::{checkout, run};
 use crate::support::fixtures::env;
@@ -40,6 +41,40 @@ pub(super) fn leave_lock(endpoint: &str, name: &str, id: &str) {
     .unwrap();
 }
 
+/// The release lock `tester@gone-host` took on `name` for `operation`, as a run that died leaves it.
+fn leave_release_lock(endpoint: &str, name: &str, id: &str, operation: &str) {
+    let e = env(name);
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    let body = serde_json::json!({
+        "id": id, "who": "tester@gone-host", "operation": operation,
+        "created": "2026-01-02T03:04:05Z",
+    });
+    aws.block_on(
+        aws.s3()
+            .put_object()
+            .bucket(&e.names.state_bucket)
+            .key(xtask::backend::release_lock::key(&e))
+            .body(body.to_string().into_bytes().into())
+            .send(),
+    )
+    .unwrap();
+}
+
+/// The id of the release lock held on `name`, if one is.
+fn release_lock(endpoint: &str, name: &str) -> Option<String> {
+    release_lock_held(endpoint, name).map(|l| l.id)
+}
+
+/// The release lock held on `name`, if one is.
+pub(super) fn release_lock_held(
+    endpoint: &str,
+    name: &str,
+) -> Option<xtask::backend::state_lock::Lock> {
+    let e = env(name);
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    xtask::backend::release_lock::held(&aws, &e).unwrap()
+}
+
 #[test]
 fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     let moto = Moto::start();
@@ -62,15 +97,62 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
         .expect(1)
         .contains("is locked");
 
+    // A release lock left by a deploy that died as well: `deploy` is refused at once, before
+    // Terraform runs, naming both locks and the commands that release them.
+    leave_release_lock(&ep, "staging", "dead-beef-r1", "deploy --version 2.0");
+    let start = Instant::now();
+    let refused = run(r, &ep, &[], "", &["deploy", "staging", "--yes"]);
+    refused
+        .expect(1)
+        .contains("refusing to deploy `staging`: its release lock is held by tester@gone-host for deploy --version 2.0 since 2026-01-02T03:04:05Z (")
+        .contains("lock id dead-beef-r1 (a deploy or rollback is releasing); if that run is over (killed, or its machine gone), release it with")
+        .contains("release it with `cargo xtask unlock staging dead-beef-r1`")
+        .contains("the Terraform state of `staging` is locked too: held by tester@gone-host for apply")
+        .contains("release that with `cargo xtask unlock staging dead-beef-1`");
+    assert!(!refused.all().contains("terraform log"), "Terraform ran");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "not refused at once"
+    );
+    assert_eq!(
+        release_lock(&ep, "staging").as_deref(),
+        Some("dead-beef-r1"),
+        "the refused deploy touched the lock it does not hold"
+    );
+
+    // `unlock` releases either lock by its id, and nothing for another id.
     run(r, &ep, &[], "", &["unlock", "staging", "other-id"])
         .expect(1)
-        .contains("not `other-id`: nothing released");
+        .contains("the state lock of `staging` is held by tester@gone-host for apply")
+        .contains(
+            "the release lock of `staging` is held by tester@gone-host for deploy --version 2.0",
+        )
+        .contains("neither is `other-id`: nothing released");
     run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-1"])
         .expect(0)
         .contains("released: the state of `staging` is unlocked");
     run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-1"])
+        .expect(1)
+        .contains("lock id dead-beef-r1, not `dead-beef-1`: nothing released");
+    run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-r1"])
+        .expect(0)
+        .contains("releasing the release lock of `staging` held by tester@gone-host")
+        .contains("released: the releases of `staging` are unlocked");
+    assert_eq!(release_lock(&ep, "staging"), None);
+    run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-r1"])
         .expect(0)
         .contains("nothing to release");
+    run(r, &ep, &[], "", &["plan", "staging"]).expect(2);
+    // Ctrl-C at a deploy's confirmation stops it and releases its release lock.
+    let out = interrupt_prompt(r, &ep);
+    assert_eq!(out.code, 130, "{}", out.all());
+    assert!(
+        out.all()
+            .contains("interrupted at the confirmation: nothing applied to `staging`"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(release_lock(&ep, "staging"), None, "{}", out.all());
     run(r, &ep, &[], "", &["plan", "staging"]).expect(2);
 
     // A protected environment's lock is released only when its name is typed (`--yes` in CI).
@@ -80,13 +162,35 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     run(r, &ep, &[], "prod\n", &unlock)
         .expect(1)
         .contains("type `production` to confirm")
-        .contains("not confirmed: the lock on `production` is still held");
+        .contains("not confirmed: the state lock of `production` is still held");
     run(r, &ep, &[], "", &[&unlock[..], &["--yes"]].concat())
         .expect(1)
         .contains("refusing --yes for protected `production` outside CI");
     run(r, &ep, &[], "production\n", &unlock)
         .expect(0)
         .contains("released: the state of `production` is unlocked");
+    // A rollback that died: the next `rollback` is refused at once, the lock released by its id
+    // with the name typed.
+    leave_release_lock(&ep, "production", "dead-beef-r2", "rollback");
+    run(r, &ep, &[("CI", "true")], "", &["rollback", "production", "--yes"])
+        .expect(1)
+        .contains("refusing to roll back `production`: its release lock is held by tester@gone-host for rollback since 2026-01-02T03:04:05Z (")
+        .contains("release it with `cargo xtask unlock production dead-beef-r2`");
+    let unlock = ["unlock", "production", "dead-beef-r2"];
+    run(r, &ep, &[], "prod\n", &unlock)
+        .expect(1)
+        .contains("release the release lock on protected `production` (held by tester@gone-host for rollback")
+        .contains("not confirmed: the release lock of `production` is still held");
+    run(
+        r,
+        &ep,
+        &[("CI", "true")],
+        "",
+        &[&unlock[..], &["--yes"]].concat(),
+    )
+    .expect(0)
+    .contains("released: the releases of `production` are unlocked");
+    assert_eq!(release_lock(&ep, "production"), None);
     // The saved plan holds state values: open to the owner only, in a directory likewise.
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -97,15 +201,27 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
 /// `deploy staging --yes` on the emulator at `endpoint`, in its own process group (as a terminal
 /// runs a command), with no stdin and its output to `output`.
 fn deploy_in_own_group(root: &Path, endpoint: &str, output: fn() -> Stdio) -> Child {
+    deploy_with(root, endpoint, &["--yes"], Stdio::null(), output)
+}
+
+/// `deploy staging <flags>` in its own process group, its stdin `stdin`.
+fn deploy_with(
+    root: &Path,
+    endpoint: &str,
+    flags: &[&str],
+    stdin: Stdio,
+    output: fn() -> Stdio,
+) -> Child {
     use std::os::unix::process::CommandExt;
     Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["--local", "deploy", "staging", "--yes"])
+        .args(["--local", "deploy", "staging"])
+        .args(flags)
         .env("MHT_ROOT", root)
         .env("MHT_LOCAL_ENDPOINT", endpoint)
         .env_remove("MHT_ENV")
         .env_remove("CI")
         .process_group(0)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(output())
         .stderr(output())
         .spawn()
@@ -121,7 +237,22 @@ fn interrupt_deploy(
     delay: Duration,
     presses: usize,
 ) -> Output {
-    let mut child = deploy_in_own_group(root, endpoint, Stdio::piped);
+    let child = deploy_in_own_group(root, endpoint, Stdio::piped);
+    press_ctrl_c(child, ready, delay, presses)
+}
+
+/// `deploy staging` at a terminal, Ctrl-C pressed while it asks for the confirmation.
+fn interrupt_prompt(root: &Path, endpoint: &str) -> Output {
+    let pty = crate::support::tty::Pty::open();
+    let child = deploy_with(root, endpoint, &[], pty.stdin(), Stdio::piped);
+    let out = press_ctrl_c(child, "terraform log:", Duration::from_secs(2), 1);
+    drop(pty);
+    out
+}
+
+/// `presses` SIGINTs to `child`'s process group, half a second apart, once `ready` is in its
+/// output plus `delay`; its output.
+fn press_ctrl_c(mut child: Child, ready: &str, delay: Duration, presses: usize) -> Output {
     let stdout = Arc::new(Mutex::new(String::new()));
     let reader = {
         let (pipe, stdout) = (child.stdout.take().unwrap(), stdout.clone());
@@ -175,6 +306,12 @@ fn interrupted<'a>(root: &Path, endpoint: &str, out: &'a Output, when: &str) -> 
         "{when}: a lock was left behind:\n{}",
         out.all()
     );
+    assert_eq!(
+        release_lock(endpoint, "staging"),
+        None,
+        "{when}: the release lock was left behind:\n{}",
+        out.all()
+    );
     let history = run(root, endpoint, &[], "", &["history", "staging"]);
     let newest = history
         .expect(0)
@@ -206,8 +343,9 @@ fn delete_queue(endpoint: &str) {
 }
 
 /// Start `deploy staging --yes`, wait until its Terraform holds the state lock, then SIGKILL the
-/// tool and Terraform (its own process group) as a machine that dies would; the lock's id.
-fn kill_deploy_holding_lock(root: &Path, endpoint: &str) -> String {
+/// tool and Terraform (its own process group) as a machine that dies would; the ids of the state
+/// lock and of the release lock it leaves.
+fn kill_deploy_holding_lock(root: &Path, endpoint: &str) -> (String, String) {
     let mut child = deploy_in_own_group(root, endpoint, Stdio::null);
     let e = env("staging");
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
@@ -240,7 +378,9 @@ fn kill_deploy_holding_lock(root: &Path, endpoint: &str) -> String {
             .is_some(),
         "the killed deploy left no lock"
     );
-    lock.id
+    let release =
+        release_lock(endpoint, "staging").expect("the killed deploy left no release lock");
+    (lock.id, release)
 }
 
 #[test]
@@ -270,19 +410,34 @@ fn ctrl_c_at_any_moment_of_a_deploy_is_recorded_and_safe() {
         .contains("second interrupt: asking Terraform to stop");
     // A deploy killed outright (SIGKILL, Terraform with it) leaves its lock: the next plan names
     // it with its id, `unlock` releases it.
-    let id = kill_deploy_holding_lock(r, &ep);
+    let (id, release) = kill_deploy_holding_lock(r, &ep);
     run(r, &ep, &[], "", &["plan", "staging"])
         .expect(1)
         .contains(&format!("lock id {id}"))
         .contains(&format!(
             "release it with `cargo xtask unlock staging {id}`"
         ));
+    // Its release lock too: the next deploy is refused at once, naming both.
+    run(r, &ep, &[], "", &["deploy", "staging", "--yes"])
+        .expect(1)
+        .contains("its release lock is held by ")
+        .contains(" for deploy since ")
+        .contains(&format!(
+            "release it with `cargo xtask unlock staging {release}`"
+        ))
+        .contains(&format!(
+            "release that with `cargo xtask unlock staging {id}`"
+        ));
     run(r, &ep, &[], "", &["unlock", "staging", &id])
         .expect(0)
         .contains("released: the state of `staging` is unlocked");
-    // The next deploy converges, with its live checks.
+    run(r, &ep, &[], "", &["unlock", "staging", &release])
+        .expect(0)
+        .contains("released: the releases of `staging` are unlocked");
+    // The next deploy converges, with its live checks, and leaves no lock.
     run(r, &ep, &[], "", &["deploy", "staging", "--yes"])
         .expect(0)
         .contains("result: success");
+    assert_eq!(release_lock(&ep, "staging"), None);
     run(r, &ep, &[], "", &["plan", "staging"]).expect(0);
 }

@@ -1,6 +1,6 @@
 //! Releases on moto, once both environments run their first version (deployed side by side):
 //! staging rolls; production goes blue-green, rolls back, refuses unhealthy targets and undoes
-//! a shift when the 5xx alarm fires.
+//! a shift when the 5xx alarm fires; a rollback during a deploy's release is refused.
 
 use super::deploy::{checkout, run};
 use crate::support::fixtures::env;
@@ -254,6 +254,32 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
     // shifts, exit 1, blue still live.
     let done = Arc::new(AtomicBool::new(false));
     let stopper = stop_new_instances(ep, "green", done.clone());
+    // A rollback while this deploy holds the release lock (its plan, apply, health wait) is
+    // refused at once: its shift would be undone by the deploy's own undo.
+    let during = {
+        let (r, ep) = (r.to_path_buf(), ep.to_string());
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            let releasing = |ep: &str| {
+                super::interrupt::release_lock_held(ep, "production")
+                    .is_some_and(|l| l.operation == "deploy --version 3.0")
+            };
+            while !releasing(&ep) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the deploy never took the release lock"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            run(
+                &r,
+                &ep,
+                &[("CI", "true")],
+                "",
+                &["rollback", "production", "--yes"],
+            )
+        })
+    };
     let out = typed(
         r,
         ep,
@@ -272,6 +298,17 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
         .contains("Target.InvalidState")
         .contains("no traffic moved: `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     assert_eq!(stopped.len(), 3, "{stopped:?}");
+    during
+        .join()
+        .unwrap()
+        .expect(1)
+        .contains("refusing to roll back `production`: its release lock is held by ")
+        .contains(" for deploy --version 3.0 since ")
+        .contains("cargo xtask unlock production ");
+    assert!(
+        super::interrupt::release_lock_held(ep, "production").is_none(),
+        "the failed deploy left its release lock"
+    );
     let failed = status(r, ep);
     assert_eq!(failed["live"], "blue", "{failed:#}");
     let green = colour(&failed, "green");
