@@ -1,10 +1,10 @@
 //! Ctrl-C (SIGINT), SIGTERM and SIGHUP. Outside a [`Guard`] the tool stops at once with exit
 //! code 130, as a command-line tool does. While a guard lives — Terraform running against a state
 //! it may hold locked, a deploy or rollback holding the release lock, the emulator starting — a
-//! signal is only counted: waits poll [`check`] or
-//! [`sleep`] and undo what they started; [`forward_to`] passes each signal to a Terraform process
-//! group (which runs apart from the tool's, so a terminal's Ctrl-C reaches Terraform once,
-//! through the tool); `run` ends an interrupted command with [`EXIT_CODE`].
+//! signal is only counted: waits poll [`check`] or [`sleep`] and undo what they started;
+//! [`forward_to`] passes each signal to a Terraform process group (which runs apart from the
+//! tool's, so a terminal's Ctrl-C reaches Terraform once, through the tool); `run` ends an
+//! interrupted command with [`EXIT_CODE`].
 //!
 //! Terraform's own convention applies to what reaches it: a first SIGINT makes it stop gracefully
 //! (nothing new starts, the state is written, the lock released), a second stops it at once. An

@@ -406,12 +406,13 @@ impl Deploy {
             (prompt, "yes", "pass --yes to apply without asking")
         };
         crate::prompt::confirmed_holding(&prompt, expected, way_out).map_err(|e| {
-            match e.is::<interrupt::Interrupted>() {
-                true => e.context(format!(
+            if e.is::<interrupt::Interrupted>() {
+                e.context(format!(
                     "interrupted at the confirmation: nothing applied to `{}`",
                     env.name
-                )),
-                false => e,
+                ))
+            } else {
+                e
             }
         })
     }
