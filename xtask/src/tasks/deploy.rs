@@ -12,7 +12,7 @@ use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::release::{self, Release, Timing};
 use crate::{git, table};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use infra::release::ReleaseState;
 use infra::Environment;
 use std::process::ExitCode;
@@ -595,16 +595,17 @@ impl Destroy {
         );
         let caller = aws.guard_account(&env)?;
         crate::planning::backend_ready(&aws, &env)?;
+        // The release lock for the whole destroy (refused at once while a deploy or rollback
+        // releases); an interrupt from here stops the destroy and releases the lock.
+        let _interrupts = interrupt::guard();
+        let _lock = release_lock::take(&aws, &env, "destroy", "destroy")?;
         let run = crate::terraform::prepare(p, &env, &aws)?;
         // Planned first, so that what goes is shown before the name is typed.
         let plan_file = p
             .private_dir("plans")?
             .join(format!("{name}.destroy.tfplan"));
         let planning = Instant::now();
-        let planned = {
-            let _interrupts = interrupt::guard();
-            run.plan_destroy(&plan_file)
-        };
+        let planned = run.plan_destroy(&plan_file);
         let plan_seconds = planning.elapsed().as_secs_f64();
         if interrupt::interrupted() {
             eprintln!("interrupted during the plan: nothing destroyed");
@@ -616,18 +617,19 @@ impl Destroy {
             return Ok(ExitCode::SUCCESS);
         }
         print!("{}", planned.text(&name));
-        if !crate::prompt::confirmed(
+        let confirmed = crate::prompt::confirmed_holding(
             &format!(
                 "this deletes these {} resources of `{name}`; type `{name}` to confirm: ",
                 planned.destroy
             ),
             &name,
             "destroy has no --yes: run it at a terminal and type the name",
-        )? {
+        )
+        .context("at the confirmation: nothing destroyed")?;
+        if !confirmed {
             bail!("not confirmed: nothing destroyed");
         }
         let (start, started_at) = (Instant::now(), git::utc_now());
-        let _interrupts = interrupt::guard();
         let result = run.apply(&plan_file, planned.changes.len());
         let _ = std::fs::remove_file(&plan_file);
         let record = Record {

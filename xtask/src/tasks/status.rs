@@ -90,6 +90,11 @@ impl Status {
             Ok(mut all) => (all.pop(), None),
             Err(e) => (None, Some(format!("{e:#}"))),
         };
+        // A deploy or rollback releasing now (a team that observes may not read the lock).
+        let lock = crate::backend::release_lock::held(&aws, &env)
+            .ok()
+            .flatten()
+            .map(|l| json!({"id": l.id, "who": l.who, "operation": l.operation, "created": l.created, "held": l.describe()}));
         let doc = json!({
             "environment": env.name,
             "strategy": if env.deployment.blue_green { "blue-green" } else { "rolling" },
@@ -98,6 +103,7 @@ impl Status {
             "colours": colours,
             "last_record": last,
             "last_record_unreadable": unreadable,
+            "release_lock": lock,
             "emulator": aws.local,
         });
         match self.format {
@@ -165,6 +171,11 @@ fn text_of(doc: &Value) -> String {
     if doc["emulator"] == true {
         out.push_str("scale-down at the window's end: skipped on the emulator (moto stores scheduled actions but never runs them; the next deploy scales the colour to zero)\n");
     }
+    if let Some(held) = doc["release_lock"]["held"].as_str() {
+        out.push_str(&format!(
+            "release lock: {held} (a deploy or rollback is releasing: what is above may change)\n"
+        ));
+    }
     if let Some(why) = doc["last_record_unreadable"].as_str() {
         out.push_str(&format!("last record: cannot be read ({why}); the records sit beside the Terraform state and are the deployers' only\n"));
     }
@@ -202,6 +213,7 @@ mod tests {
             ],
         });
         let text = text_of(&doc);
+        assert!(!text.contains("release lock"), "{text}");
         assert!(
             text.starts_with("`production` (blue-green): live `green`, version 2.0\n"),
             "{text}"
@@ -217,8 +229,13 @@ mod tests {
         doc["last_record_unreadable"] = Value::Null;
         doc["last_record"] = json!({"started_at": "2026-11-30T10:00:00Z", "action": "deploy",
             "result": "success", "version": "2.0", "user": "ana"});
+        doc["release_lock"] = json!({"held": "held by ana@laptop for deploy --version 3.0 since 2026-11-30T10:01:00Z, lock id 6aae"});
         let text = text_of(&doc);
         assert!(!text.contains("cannot be read"), "{text}");
+        assert!(
+            text.contains("release lock: held by ana@laptop for deploy --version 3.0 since 2026-11-30T10:01:00Z, lock id 6aae (a deploy or rollback is releasing: what is above may change)"),
+            "{text}"
+        );
         assert!(
             text.contains("last record: 2026-11-30T10:00:00Z deploy success version 2.0 by ana"),
             "{text}"

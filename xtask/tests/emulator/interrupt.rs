@@ -134,6 +134,10 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-1"])
         .expect(1)
         .contains("lock id dead-beef-r1, not `dead-beef-1`: nothing released");
+    // A destroy while a release runs is refused too, before Terraform.
+    run(r, &ep, &[], "", &["destroy", "staging"])
+        .expect(1)
+        .contains("refusing to destroy `staging`: its release lock is held by tester@gone-host");
     run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-r1"])
         .expect(0)
         .contains("releasing the release lock of `staging` held by tester@gone-host")
