@@ -617,18 +617,7 @@ impl Destroy {
             return Ok(ExitCode::SUCCESS);
         }
         print!("{}", planned.text(&name));
-        let confirmed = crate::prompt::confirmed_holding(
-            &format!(
-                "this deletes these {} resources of `{name}`; type `{name}` to confirm: ",
-                planned.destroy
-            ),
-            &name,
-            "destroy has no --yes: run it at a terminal and type the name",
-        )
-        .context("at the confirmation: nothing destroyed")?;
-        if !confirmed {
-            bail!("not confirmed: nothing destroyed");
-        }
+        confirm_destroy(&name, planned.destroy)?;
         let (start, started_at) = (Instant::now(), git::utc_now());
         let result = run.apply(&plan_file, planned.changes.len());
         let _ = std::fs::remove_file(&plan_file);
@@ -664,6 +653,21 @@ impl Destroy {
         );
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The name typed at a terminal to delete `count` resources of `name`; a Ctrl-C there stops
+/// the destroy (the release lock is released on the way out).
+fn confirm_destroy(name: &str, count: usize) -> Result<()> {
+    let confirmed = crate::prompt::confirmed_holding(
+        &format!("this deletes these {count} resources of `{name}`; type `{name}` to confirm: "),
+        name,
+        "destroy has no --yes: run it at a terminal and type the name",
+    )
+    .context("at the confirmation: nothing destroyed")?;
+    if !confirmed {
+        bail!("not confirmed: nothing destroyed");
+    }
+    Ok(())
 }
 
 /// A protected environment is never destroyed, and one whose load balancer or table refuses
