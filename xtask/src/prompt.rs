@@ -24,10 +24,16 @@ pub fn confirmed(prompt: &str, expected: &str, way_out: &str) -> Result<bool> {
 
 /// [`confirmed`] while the run holds something that an interrupt must release on the way out
 /// (the release lock): signals stay counted (the caller holds an interrupt guard), and Ctrl-C at
-/// the prompt returns `Err(Interrupted)` instead of ending the tool, so that the caller's guards
-/// release what they hold. The answer is read on a thread of its own, left blocked on the
-/// terminal when the prompt is interrupted (the tool ends soon after).
-pub fn confirmed_holding(prompt: &str, expected: &str, way_out: &str) -> Result<bool> {
+/// the prompt returns `Err(Interrupted)` ("interrupted at the confirmation: `nothing`") instead
+/// of ending the tool, so that the caller's guards release what they hold. The answer is read on
+/// a thread of its own, left blocked on the terminal when the prompt is interrupted (the tool
+/// ends soon after).
+pub fn confirmed_holding(
+    prompt: &str,
+    expected: &str,
+    way_out: &str,
+    nothing: &str,
+) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("cannot ask for confirmation (typing `{expected}`): standard input is not a terminal; {way_out}");
     }
@@ -42,7 +48,8 @@ pub fn confirmed_holding(prompt: &str, expected: &str, way_out: &str) -> Result<
     loop {
         if crate::interrupt::interrupted() {
             eprintln!();
-            return Err(crate::interrupt::Interrupted.into());
+            return Err(anyhow::Error::from(crate::interrupt::Interrupted)
+                .context(format!("interrupted at the confirmation: {nothing}")));
         }
         match rx.recv_timeout(std::time::Duration::from_millis(20)) {
             Ok(line) => return Ok(line.is_some_and(|l| l.trim() == expected)),

@@ -12,7 +12,7 @@ use crate::prompt::in_ci;
 use crate::records::{self, Action, Outcome, Record};
 use crate::release::{self, Release, Timing};
 use crate::{git, table};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use infra::release::ReleaseState;
 use infra::Environment;
 use std::process::ExitCode;
@@ -107,12 +107,12 @@ fn canary_steps(text: &str) -> Result<Steps, String> {
     infra::release::parse_canary(text).map(Steps)
 }
 
-/// Fails with "interrupted" when a signal came in; `when` says what that leaves.
 /// An interrupt held through the apply stops the deploy here (a blue-green one has recorded
 /// the state Terraform applied).
 const INTERRUPTED_BEFORE_RELEASE: &str =
     "after the apply: the changes are applied; the release and the post-deploy checks did not run";
 
+/// Fails with "interrupted" when a signal came in; `when` says what that leaves.
 fn stop_if_interrupted(when: &str) -> Result<()> {
     if interrupt::interrupted() {
         bail!("interrupted {when}");
@@ -405,16 +405,8 @@ impl Deploy {
             let prompt = format!("apply these changes to `{}`? type `yes`: ", env.name);
             (prompt, "yes", "pass --yes to apply without asking")
         };
-        crate::prompt::confirmed_holding(&prompt, expected, way_out).map_err(|e| {
-            if e.is::<interrupt::Interrupted>() {
-                e.context(format!(
-                    "interrupted at the confirmation: nothing applied to `{}`",
-                    env.name
-                ))
-            } else {
-                e
-            }
-        })
+        let nothing = format!("nothing applied to `{}`", env.name);
+        crate::prompt::confirmed_holding(&prompt, expected, way_out, &nothing)
     }
 
     /// After the apply: record the release state Terraform applied, then release it (blue-green
@@ -662,8 +654,8 @@ fn confirm_destroy(name: &str, count: usize) -> Result<()> {
         &format!("this deletes these {count} resources of `{name}`; type `{name}` to confirm: "),
         name,
         "destroy has no --yes: run it at a terminal and type the name",
-    )
-    .context("at the confirmation: nothing destroyed")?;
+        "nothing destroyed",
+    )?;
     if !confirmed {
         bail!("not confirmed: nothing destroyed");
     }

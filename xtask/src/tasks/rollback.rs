@@ -142,14 +142,8 @@ impl Rollback {
             name,
         );
         let way_out = "pass --yes (a protected environment: only in CI, with CI=true)";
-        crate::prompt::confirmed_holding(&prompt, expected, way_out).map_err(|e| {
-            match e.is::<interrupt::Interrupted>() {
-                true => e.context(format!(
-                    "interrupted at the confirmation: traffic of `{name}` stays where it is"
-                )),
-                false => e,
-            }
-        })
+        let nothing = format!("traffic of `{name}` stays where it is");
+        crate::prompt::confirmed_holding(&prompt, expected, way_out, &nothing)
     }
 }
 
