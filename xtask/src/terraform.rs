@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub const CLI_CONFIG: &str = ".mht/terraform.tfrc";
 /// The shared plugin cache, relative to the project root (git-ignored).
 pub const PLUGIN_CACHE: &str = ".mht/plugin-cache";
+/// The lock file every `terraform init` of a project takes turns on, below `.mht/`.
+const INIT_LOCK: &str = "terraform-init.lock";
 /// Where a mirror keeps the AWS provider, below the mirror's root.
 const AWS_PROVIDER: &str = "registry.terraform.io/hashicorp/aws";
 
@@ -286,6 +288,8 @@ pub struct Run {
     pub dir: PathBuf,
     pub log: PathBuf,
     config: Option<PathBuf>,
+    /// The project's lock file that `terraform init`s take turns on (the shared plugin cache).
+    init_lock: PathBuf,
     /// Terraform's working data (`TF_DATA_DIR`) when not the root's own `.terraform`.
     data_dir: Option<PathBuf>,
     /// Wall time spent inside Terraform so far (to report the tool's own overhead).
@@ -381,15 +385,20 @@ impl Run {
     /// `terraform init` with `extra` arguments; a failure that needed the registry says how to
     /// point Terraform at a provider mirror.
     pub fn init(&self, extra: &[&str]) -> Result<()> {
-        // Terraform's plugin cache is not safe for concurrent inits: environments run at once
-        // (`--all`) take turns here, and only here.
-        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        // Terraform's plugin cache is not safe for concurrent inits (one installs the provider
+        // while another reads the half-written directory): every init of this project takes
+        // turns on one lock file, whether its environments run in one process (`--all`) or in
+        // several (two terminals, CI jobs on one checkout). The lock goes with the file.
+        let turn = std::fs::File::create(&self.init_lock)
+            .with_context(|| format!("cannot open `{}`", self.init_lock.display()))?;
+        turn.lock()
+            .with_context(|| format!("cannot lock `{}`", self.init_lock.display()))?;
         let mut args = vec!["init", "-input=false", "-no-color"];
         args.extend_from_slice(extra);
         let (code, _, text) = self.terraform(&args)?;
+        drop(turn);
         if code != 0 {
-            let hint = if text.contains("registry.terraform.io") {
+            let hint = if self.config.is_none() && text.contains("registry.terraform.io") {
                 "; no provider mirror was found: set MHT_TF_PROVIDER_MIRROR or TF_CLI_CONFIG_FILE (README)"
             } else {
                 ""
@@ -421,6 +430,7 @@ impl Run {
                 crate::git::utc_now().replace(':', "")
             )),
             config: cli_config(p)?,
+            init_lock: p.private_dir("")?.join(INIT_LOCK),
             data_dir: None,
             spent: Default::default(),
             vars: Vec::new(),

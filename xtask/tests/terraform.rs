@@ -12,14 +12,43 @@ fn infra_copy() -> TempDir {
     root
 }
 
+/// Two runs at once into one empty plugin cache (two terminals, two CI jobs on one checkout):
+/// every `terraform init` of the project takes its turn on `.mht/terraform-init.lock`, so none
+/// reads the provider while another installs it. Here the test holds the lock first: nothing
+/// enters the cache until it lets go, then both runs pass.
 #[test]
 fn terraform_validates_both_roots_offline_with_one_plugin_cache() {
     let root = infra_copy();
-    let out = xtask(
-        Some(root.path()),
-        &[("TF_CLI_CONFIG_FILE", "")],
-        &["validate", "--terraform"],
-    );
+    let cache = root.path().join(".mht/plugin-cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let held = std::fs::File::create(root.path().join(".mht/terraform-init.lock")).unwrap();
+    held.lock().unwrap();
+    let validate = || {
+        xtask(
+            Some(root.path()),
+            &[("TF_CLI_CONFIG_FILE", "")],
+            &["validate", "--terraform"],
+        )
+    };
+    let (out, other) = std::thread::scope(|s| {
+        let a = s.spawn(validate);
+        let b = s.spawn(validate);
+        for _ in 0..30 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let entries = std::fs::read_dir(&cache).unwrap().count();
+            assert_eq!(
+                entries, 0,
+                "an init wrote the cache while another held the lock"
+            );
+        }
+        assert!(
+            !a.is_finished() && !b.is_finished(),
+            "a run went on without its turn"
+        );
+        drop(held);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    other.expect(0);
     out.expect(0);
     let line = out
         .stdout
