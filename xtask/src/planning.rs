@@ -4,6 +4,7 @@
 //! `deploy --plan` checks before it applies exactly that plan.
 
 use crate::aws::Aws;
+use crate::backend::state_lock::retry_own_lock;
 use crate::project::Project;
 use crate::summary::PlanSummary;
 use crate::terraform::{self, Run};
@@ -122,7 +123,7 @@ fn plan_to(
         run.vars.push(("release".into(), state.clone()));
     }
     let plan_file = p.private_dir("plans")?.join(file);
-    let summary = run.plan(&plan_file)?;
+    let summary = retry_own_lock(&run, env, aws, "plan", || run.plan(&plan_file))?;
     let meta = PlanMeta {
         schema: SCHEMA,
         environment: env.name.clone(),

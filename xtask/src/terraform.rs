@@ -76,6 +76,32 @@ pub fn find_mirror() -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
+/// How long Terraform waits for a state lock another run holds: `MHT_LOCK_TIMEOUT` (seconds,
+/// `90`/`90s`, or minutes, `5m`), else 60 s.
+fn lock_timeout() -> Result<String> {
+    match std::env::var_os("MHT_LOCK_TIMEOUT").filter(|v| !v.is_empty()) {
+        Some(value) => duration(&value),
+        None => Ok("60s".into()),
+    }
+}
+
+/// A Terraform duration from seconds (`90`, `90s`) or minutes (`5m`).
+fn duration(value: &std::ffi::OsStr) -> Result<String> {
+    let shown = crate::project::shown_os(value);
+    let text = value.to_string_lossy();
+    let (digits, unit) = match text.strip_suffix(['s', 'm']) {
+        Some(digits) => (digits, &text[digits.len()..]),
+        None => (&*text, "s"),
+    };
+    match digits.parse::<u32>() {
+        Ok(n) if !digits.starts_with('+') => Ok(format!("{n}{unit}")),
+        _ => bail!(
+            "MHT_LOCK_TIMEOUT `{}` is not a duration: give seconds (`90` or `90s`) or minutes (`5m`)",
+            shown
+        ),
+    }
+}
+
 /// The CLI configuration to run Terraform with: the user's `TF_CLI_CONFIG_FILE` when it
 /// exists, else one this tool writes for the mirror it finds (with the shared plugin cache).
 /// `None`: no mirror, Terraform uses its registry as usual.
@@ -290,6 +316,8 @@ pub struct Run {
     config: Option<PathBuf>,
     /// The project's lock file that `terraform init`s take turns on (the shared plugin cache).
     init_lock: PathBuf,
+    /// `-lock-timeout=<duration>`: how long Terraform waits for a state lock another run holds.
+    lock_timeout: String,
     /// Terraform's working data (`TF_DATA_DIR`) when not the root's own `.terraform`.
     data_dir: Option<PathBuf>,
     /// Wall time spent inside Terraform so far (to report the tool's own overhead).
@@ -431,6 +459,7 @@ impl Run {
             )),
             config: cli_config(p)?,
             init_lock: p.private_dir("")?.join(INIT_LOCK),
+            lock_timeout: format!("-lock-timeout={}", lock_timeout()?),
             data_dir: None,
             spent: Default::default(),
             vars: Vec::new(),
@@ -453,7 +482,7 @@ impl Run {
             "plan",
             "-input=false",
             "-no-color",
-            "-lock-timeout=60s",
+            &self.lock_timeout,
             "-detailed-exitcode",
             out.as_str(),
         ];
@@ -514,7 +543,7 @@ impl Run {
             "apply",
             "-input=false",
             "-json",
-            "-lock-timeout=60s",
+            &self.lock_timeout,
             plan.as_str(),
         ];
         let start = std::time::Instant::now();
@@ -609,6 +638,29 @@ pub fn prepare(p: &Project, env: &infra::Environment, aws: &crate::aws::Aws) -> 
         }
         None => set_emulator_override(p, env, None)?,
     }
-    run.init(&["-reconfigure", "-lock-timeout=60s"])?;
+    run.init(&["-reconfigure", &run.lock_timeout])?;
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_timeout_is_seconds_or_minutes_and_nothing_else() {
+        let of = |v: &str| duration(std::ffi::OsStr::new(v));
+        assert_eq!(of("90").unwrap(), "90s");
+        assert_eq!(of("90s").unwrap(), "90s");
+        assert_eq!(of("5m").unwrap(), "5m");
+        assert_eq!(of("0").unwrap(), "0s");
+        for bad in ["5h", "-5", "+5", "1.5m", "90 s", "s", "m", "ten", "5ms"] {
+            let e = of(bad).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("MHT_LOCK_TIMEOUT `{bad}` is not a duration")),
+                "{e}"
+            );
+        }
+        let e = of("5\u{1b}[31m").unwrap_err().to_string();
+        assert!(e.contains("`5\\u{1b}[31m`"), "{e}");
+    }
 }

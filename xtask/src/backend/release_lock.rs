@@ -71,7 +71,7 @@ fn fresh(operation: &str) -> Lock {
 
 /// `user@host`, as Terraform writes its lock's `Who`: the user of the process's user id (else
 /// `USER`/`LOGNAME`), the machine's host name.
-fn who() -> String {
+pub fn who() -> String {
     let user = account_name()
         .or_else(|| {
             ["USER", "LOGNAME"]

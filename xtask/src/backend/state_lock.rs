@@ -4,7 +4,8 @@
 //! reported at once instead of after Terraform's lock timeout.
 
 use crate::aws::Aws;
-use anyhow::{Context, Result};
+use crate::terraform::Run;
+use anyhow::{bail, Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use infra::Environment;
 
@@ -109,6 +110,70 @@ fn in_lockfile(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
     Ok(body.and_then(|b| Lock::from_info(&String::from_utf8_lossy(&b))))
 }
 
+/// Terraform's `force-unlock` in `run` (the environment's root, prepared), checked: the lock
+/// must be gone after it.
+pub fn force_unlock(run: &Run, env: &Environment, aws: &Aws, lock: &Lock) -> Result<()> {
+    run.must(&["force-unlock", "-force", "-no-color", &lock.id])?;
+    if held(aws, env)?.is_some() {
+        bail!(
+            "terraform reported the lock released, but it is still held (log `{}`)",
+            run.log.display()
+        );
+    }
+    Ok(())
+}
+
+/// Run `terraform`, a command that takes `env`'s state lock for `operation` (`plan`, `apply`),
+/// once more when it failed on a lock that is its own: taken for that operation by this user on
+/// this machine since the command started, and left behind. That happens when a lock request
+/// reaches the lock table but its answer is lost (a loaded server, a dropped connection):
+/// Terraform's client sends it again, the table refuses the copy (the lock exists: its own),
+/// and Terraform waits out its lock timeout and stops, having changed nothing. Such a lock is
+/// released and the command run again, once; any other failure is returned as it is.
+pub fn retry_own_lock<T>(
+    run: &Run,
+    env: &Environment,
+    aws: &Aws,
+    operation: &str,
+    terraform: impl Fn() -> Result<T>,
+) -> Result<T> {
+    let started = crate::git::utc_now();
+    let first = terraform();
+    let lock = match &first {
+        Err(e) if !crate::interrupt::interrupted() && is_lock_failure(e) => held(aws, env)
+            .ok()
+            .flatten()
+            .filter(|l| l.left_by(&super::release_lock::who(), operation, &started)),
+        _ => None,
+    };
+    let Some(lock) = lock else { return first };
+    eprintln!(
+        "note: Terraform stopped on its own state lock of `{}` ({}): its lock request was answered twice; released, running `terraform {operation}` once more",
+        env.name,
+        lock.describe()
+    );
+    force_unlock(run, env, aws, &lock)?;
+    terraform()
+}
+
+/// Terraform could not take the state lock: its diagnostic's summary, or the paragraph that
+/// ends it (all a plan's error keeps when only the end of Terraform's output is shown).
+fn is_lock_failure(e: &anyhow::Error) -> bool {
+    let text = format!("{e:#}");
+    text.contains("Error acquiring the state lock")
+        || text.contains("Terraform acquires a state lock to protect the state")
+}
+
+impl Lock {
+    /// Taken by `who` for `operation` at or after `since` (UTC, as `git::utc_now` writes it).
+    fn left_by(&self, who: &str, operation: &str, since: &str) -> bool {
+        let after = crate::git::utc_seconds(&self.created)
+            .zip(crate::git::utc_seconds(since))
+            .is_some_and(|(created, since)| created >= since);
+        self.who == who && self.operation == operation && after
+    }
+}
+
 /// The key of the `.tflock` object Terraform's S3 native locking writes beside the state.
 pub fn lockfile_key(env: &Environment) -> String {
     format!("{}.tflock", env.backend.key)
@@ -117,6 +182,55 @@ pub fn lockfile_key(env: &Environment) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a lock this user took on this machine for the same operation since the command
+    /// started is taken for the command's own: anyone else's, or an older one, stays.
+    #[test]
+    fn a_lock_left_behind_is_only_ever_the_commands_own() {
+        let lock = |who: &str, op: &str, created: &str| Lock {
+            id: "1".into(),
+            who: who.into(),
+            operation: op.into(),
+            created: created.into(),
+        };
+        let since = "2026-11-30T05:36:06Z";
+        let own = lock("ci@runner", "plan", "2026-11-30T05:36:08.123456789Z");
+        assert!(own.left_by("ci@runner", "plan", since));
+        assert!(
+            lock("ci@runner", "plan", "2026-11-30T05:36:06.000Z").left_by(
+                "ci@runner",
+                "plan",
+                since
+            )
+        );
+        assert!(!own.left_by("dev@laptop", "plan", since));
+        assert!(!own.left_by("ci@runner", "apply", since));
+        assert!(
+            !lock("ci@runner", "plan", "2026-11-30T05:36:05.999Z").left_by(
+                "ci@runner",
+                "plan",
+                since
+            )
+        );
+        assert!(!lock("ci@runner", "plan", "unknown").left_by("ci@runner", "plan", since));
+    }
+
+    /// A plan's error keeps only the end of Terraform's output; an apply's keeps the summary.
+    #[test]
+    fn a_lock_failure_is_told_from_other_failures() {
+        let plan_tail = anyhow::anyhow!("`terraform plan` failed (log `x`):\n  Info:\n\nTerraform acquires a state lock to protect the state from being written\nby multiple users at the same time.");
+        assert!(is_lock_failure(&plan_tail));
+        let apply = anyhow::anyhow!("`terraform apply` failed (log `x`):\nError acquiring the state lock ConditionalCheckFailedException");
+        assert!(is_lock_failure(&apply));
+        let other = anyhow::anyhow!(
+            "`terraform plan` failed (log `x`):\nError: creating SQS Queue: QueueAlreadyExists"
+        );
+        assert!(!is_lock_failure(&other));
+        let releasing = anyhow::anyhow!(
+            "Error releasing the state lock\nTerraform acquires a lock when accessing your state"
+        );
+        assert!(!is_lock_failure(&releasing));
+    }
 
     #[test]
     fn terraforms_lock_info_reads_back() {

@@ -4,6 +4,7 @@
 
 use crate::aws::Aws;
 use crate::backend::release_lock;
+use crate::backend::state_lock::retry_own_lock;
 use crate::fleet::Fleet;
 use crate::interrupt;
 use crate::planning::{plan_env, saved_plan};
@@ -517,7 +518,9 @@ impl Deploy {
         } else {
             stop_if_interrupted("before the apply: nothing applied")?;
             let start = Instant::now();
-            let applied = planned.run.apply(&planned.plan_file, s.changes.len());
+            let applied = retry_own_lock(&planned.run, env, aws, "apply", || {
+                planned.run.apply(&planned.plan_file, s.changes.len())
+            });
             phases.add("apply", start);
             record.durations = phases.0.clone();
             applied?;
@@ -597,7 +600,7 @@ impl Destroy {
             .private_dir("plans")?
             .join(format!("{name}.destroy.tfplan"));
         let planning = Instant::now();
-        let planned = run.plan_destroy(&plan_file);
+        let planned = retry_own_lock(&run, &env, &aws, "plan", || run.plan_destroy(&plan_file));
         let plan_seconds = planning.elapsed().as_secs_f64();
         if interrupt::interrupted() {
             eprintln!("interrupted during the plan: nothing destroyed");
@@ -611,7 +614,9 @@ impl Destroy {
         print!("{}", planned.text(&name));
         confirm_destroy(&name, planned.destroy)?;
         let (start, started_at) = (Instant::now(), git::utc_now());
-        let result = run.apply(&plan_file, planned.changes.len());
+        let result = retry_own_lock(&run, &env, &aws, "apply", || {
+            run.apply(&plan_file, planned.changes.len())
+        });
         let _ = std::fs::remove_file(&plan_file);
         let record = Record {
             environment: name.clone(),

@@ -99,7 +99,10 @@ impl Unlock {
         self.confirm(&env, kind, &lock)?;
         println!("releasing {} {}", kind.name(&name), lock.describe());
         match kind {
-            Kind::State => force_unlock(p, &env, &aws, &lock)?,
+            Kind::State => {
+                let run = crate::terraform::prepare(p, &env, &aws)?;
+                state_lock::force_unlock(&run, &env, &aws, &lock)?
+            }
             Kind::Release => match release_lock::release(&aws, &env, &lock.id)? {
                 Released::Yes => {}
                 Released::NotHeld => {
@@ -141,19 +144,6 @@ impl Unlock {
         }
         Ok(())
     }
-}
-
-/// Terraform's `force-unlock`, checked: the lock must be gone after it.
-fn force_unlock(p: &Project, env: &Environment, aws: &Aws, lock: &Lock) -> Result<()> {
-    let run = crate::terraform::prepare(p, env, aws)?;
-    run.must(&["force-unlock", "-force", "-no-color", &lock.id])?;
-    if state_lock::held(aws, env)?.is_some() {
-        bail!(
-            "terraform reported the lock released, but it is still held (log `{}`)",
-            run.log.display()
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -24,9 +24,17 @@ pub(super) fn lock_info(e: &infra::Environment, id: &str) -> serde_json::Value {
 }
 
 pub(super) fn leave_lock(endpoint: &str, name: &str, id: &str) {
+    put_lock(endpoint, name, |e| lock_info(e, id)).unwrap();
+}
+
+/// Write the lock item `info` makes for `name` into its lock table, where none is held.
+fn put_lock(
+    endpoint: &str,
+    name: &str,
+    info: impl FnOnce(&infra::Environment) -> serde_json::Value,
+) -> Result<(), String> {
     let e = env(name);
     let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
-    let info = lock_info(&e, id);
     aws.block_on(
         aws.dynamodb()
             .put_item()
@@ -35,10 +43,12 @@ pub(super) fn leave_lock(endpoint: &str, name: &str, id: &str) {
                 "LockID",
                 AttributeValue::S(format!("{}/{}", e.names.state_bucket, e.backend.key)),
             )
-            .item("Info", AttributeValue::S(info.to_string()))
+            .item("Info", AttributeValue::S(info(&e).to_string()))
+            .condition_expression("attribute_not_exists(LockID)")
             .send(),
     )
-    .unwrap();
+    .map(|_| ())
+    .map_err(|e| format!("{e:?}"))
 }
 
 /// The release lock `tester@gone-host` took on `name` for `operation`, as a run that died leaves it.
@@ -146,7 +156,17 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     run(r, &ep, &[], "", &["unlock", "staging", "dead-beef-r1"])
         .expect(0)
         .contains("nothing to release");
-    run(r, &ep, &[], "", &["plan", "staging"]).expect(2);
+    // A lock request answered twice (a loaded server): Terraform finds its own lock held,
+    // waits out its lock timeout and stops; the tool releases that lock and plans once more.
+    // (Terraform waits 5 s for the lock here, not the 60 s it waits by default.)
+    let planted = own_lock_during_the_next_init(r, &ep, "staging");
+    let wait = [("MHT_LOCK_TIMEOUT", "5s")];
+    run(r, &ep, &wait, "", &["plan", "staging"])
+        .expect(2)
+        .contains("note: Terraform stopped on its own state lock of `staging`")
+        .contains("lock id own-lock-1): its lock request was answered twice; released, running `terraform plan` once more");
+    planted.join().unwrap();
+    assert_eq!(held(&ep, "staging"), None);
     // Ctrl-C at a deploy's confirmation stops it and releases its release lock.
     let out = interrupt_prompt(r, &ep);
     assert_eq!(out.code, 130, "{}", out.all());
@@ -200,6 +220,45 @@ fn a_stale_lock_is_named_at_once_and_released_by_its_id() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&r.join(".mht/plans")), 0o700);
     assert_eq!(mode(&r.join(".mht/plans/staging.tfplan")), 0o600);
+}
+
+/// Terraform's state lock held on `name`, if one is.
+fn held(endpoint: &str, name: &str) -> Option<xtask::backend::state_lock::Lock> {
+    let e = env(name);
+    let aws = xtask::aws::Aws::with_endpoint(&e, Some(endpoint.to_string())).unwrap();
+    xtask::backend::state_lock::held(&aws, &e).unwrap()
+}
+
+/// A plan lock of this user's, as Terraform leaves it when its lock request is answered twice,
+/// written into `name`'s lock table while the next command runs `terraform init` (after its
+/// check for held locks, before Terraform plans). Made "in a minute" so that it counts as taken
+/// after the plan started, as Terraform's own would be.
+fn own_lock_during_the_next_init(
+    root: &Path,
+    endpoint: &str,
+    name: &str,
+) -> std::thread::JoinHandle<()> {
+    let data = root
+        .join("infra/environments")
+        .join(name)
+        .join(".terraform");
+    std::fs::remove_dir_all(&data).unwrap();
+    let (endpoint, name) = (endpoint.to_string(), name.to_string());
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !data.exists() {
+            assert!(Instant::now() < deadline, "no `terraform init` began");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        put_lock(&endpoint, &name, |e| {
+            let mut info = lock_info(e, "own-lock-1");
+            info["Operation"] = "OperationTypePlan".into();
+            info["Who"] = xtask::backend::release_lock::who().into();
+            info["Created"] = xtask::git::utc_at(xtask::git::unix_now() + 60).into();
+            info
+        })
+        .expect("Terraform took the lock before it was planted");
+    })
 }
 
 /// `deploy staging --yes` on the emulator at `endpoint`, in its own process group (as a terminal
