@@ -135,8 +135,9 @@ fn assume_deploy_roles<T, C>(env: &Environment<T, C>) -> Vec<Value> {
 }
 
 /// Actions a release reads on `*` (none supports resource-level permissions): the listener's
-/// weights and the targets' health, the instance groups and their scheduled actions, alarms.
-const RELEASE_DESCRIBE_ACTIONS: [&str; 7] = [
+/// weights and the targets' health, the instance groups and their scheduled actions, alarms,
+/// the new colour's 5xx count and requests.
+const RELEASE_DESCRIBE_ACTIONS: [&str; 8] = [
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeTargetGroups",
@@ -144,6 +145,7 @@ const RELEASE_DESCRIBE_ACTIONS: [&str; 7] = [
     "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeScheduledActions",
     "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetMetricData",
 ];
 
 /// What a release changes besides Terraform's apply, on exact ARNs: the release state

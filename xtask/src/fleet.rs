@@ -4,6 +4,7 @@
 
 use crate::aws::Aws;
 use anyhow::{anyhow, Context, Result};
+use aws_sdk_cloudwatch::types::Dimension;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, TargetGroupStickinessConfig, TargetGroupTuple,
 };
@@ -11,6 +12,7 @@ use infra::model::AlarmKind;
 use infra::release::ReleaseState;
 use infra::Environment;
 use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The scheduled action that scales a colour to zero when its rollback window ends.
 pub const SCALE_DOWN_ACTION: &str = "mht-rollback-window-end";
@@ -136,8 +138,8 @@ impl<'a> Fleet<'a> {
         Ok(())
     }
 
-    /// The HTTPS listener of the environment's load balancer.
-    fn listener(&self) -> Result<String> {
+    /// The ARN of the environment's load balancer.
+    fn load_balancer_arn(&self) -> Result<String> {
         let elb = self.aws.elb();
         let name = &self.env.names.alb;
         let lbs = self
@@ -149,8 +151,7 @@ impl<'a> Fleet<'a> {
                     e,
                 )
             })?;
-        let arn = lbs
-            .load_balancers()
+        lbs.load_balancers()
             .first()
             .and_then(|l| l.load_balancer_arn())
             .ok_or_else(|| {
@@ -158,8 +159,14 @@ impl<'a> Fleet<'a> {
                     "load balancer `{name}` not found; deploy `{}` first",
                     self.env.name
                 )
-            })?
-            .to_string();
+            })
+            .map(str::to_string)
+    }
+
+    /// The HTTPS listener of the environment's load balancer.
+    fn listener(&self) -> Result<String> {
+        let (elb, name) = (self.aws.elb(), &self.env.names.alb);
+        let arn = self.load_balancer_arn()?;
         let listeners = self
             .aws
             .block_on(elb.describe_listeners().load_balancer_arn(&arn).send())
@@ -588,5 +595,125 @@ impl<'a> Fleet<'a> {
             .iter()
             .any(|a| a.state_value().is_some_and(|s| s.as_str() == "ALARM"));
         Ok(firing.then(|| name.to_string()))
+    }
+
+    /// What a bake watches of `colour`'s answers: its target group's metrics, against the 5xx
+    /// alarm's threshold. `None` when the environment has no 5xx alarm or no load balancer.
+    pub fn five_xx_watch(&self, colour: &str) -> Result<Option<FiveXxWatch>> {
+        let rule = self
+            .env
+            .monitoring
+            .alarms
+            .iter()
+            .find(|r| r.kind == AlarmKind::Alb5xxRate);
+        let Some(rule) = rule.filter(|_| self.env.compute.load_balancer) else {
+            return Ok(None);
+        };
+        let target_group = self
+            .target_groups()?
+            .remove(colour)
+            .ok_or_else(|| anyhow!("the target group of `{colour}` was not found"))?;
+        // CloudWatch names them by the ARN's end: `app/<name>/<id>`, `targetgroup/<name>/<id>`.
+        let suffix = |arn: &str| {
+            arn.rsplit_once(':')
+                .map_or(String::new(), |(_, s)| s.into())
+        };
+        let lb = suffix(&self.load_balancer_arn()?);
+        let dimension =
+            |name: &str, value: &str| Dimension::builder().name(name).value(value).build();
+        Ok(Some(FiveXxWatch {
+            dimensions: vec![
+                dimension("TargetGroup", &suffix(&target_group)),
+                dimension("LoadBalancer", lb.trim_start_matches("loadbalancer/")),
+            ],
+            threshold: rule.cloudwatch_threshold(),
+        }))
+    }
+
+    /// The requests `watch`'s target group answered since `since`, and how many with a 5xx:
+    /// CloudWatch's one-minute sums from the minute of `since` on.
+    pub fn answers(&self, watch: &FiveXxWatch, since: SystemTime) -> Result<Answers> {
+        use aws_sdk_cloudwatch::primitives::DateTime;
+        use aws_sdk_cloudwatch::types::{Metric, MetricDataQuery, MetricStat};
+        let unix = |t: SystemTime| {
+            t.duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        };
+        let start = unix(since) / 60 * 60;
+        let end = (unix(SystemTime::now()) / 60 + 1) * 60;
+        let query = |id: &str, metric: &str| {
+            let metric = Metric::builder()
+                .namespace("AWS/ApplicationELB")
+                .metric_name(metric)
+                .set_dimensions(Some(watch.dimensions.clone()))
+                .build();
+            let stat = MetricStat::builder()
+                .metric(metric)
+                .period(60)
+                .stat("Sum")
+                .build();
+            MetricDataQuery::builder().id(id).metric_stat(stat).build()
+        };
+        let out = self
+            .aws
+            .block_on(
+                self.aws
+                    .cloudwatch()
+                    .get_metric_data()
+                    .metric_data_queries(query("errors", "HTTPCode_Target_5XX_Count"))
+                    .metric_data_queries(query("requests", "RequestCount"))
+                    .start_time(DateTime::from_secs(start))
+                    .end_time(DateTime::from_secs(end.max(start + 60)))
+                    .send(),
+            )
+            .map_err(|e| self.aws.error("cloudwatch:GetMetricData", e))?;
+        let sum = |id: &str| -> f64 {
+            out.metric_data_results()
+                .iter()
+                .filter(|r| r.id() == Some(id))
+                .flat_map(|r| r.values())
+                .sum()
+        };
+        Ok(Answers {
+            errors: sum("errors"),
+            requests: sum("requests"),
+        })
+    }
+}
+
+/// What a bake watches of one colour's answers (see [`Fleet::five_xx_watch`]).
+pub struct FiveXxWatch {
+    dimensions: Vec<Dimension>,
+    /// The 5xx alarm's threshold, in percent of requests.
+    pub threshold: f64,
+}
+
+/// Requests a colour's targets answered, and how many of them with a 5xx.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Answers {
+    pub errors: f64,
+    pub requests: f64,
+}
+
+impl Answers {
+    /// The share of 5xx answers in percent, when it is above `threshold` percent.
+    pub fn above(&self, threshold: f64) -> Option<f64> {
+        let percent = 100.0 * self.errors / self.requests;
+        (self.requests > 0.0 && percent > threshold).then_some(percent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Answers;
+
+    #[test]
+    fn a_share_of_5xx_counts_only_above_the_threshold_and_with_requests() {
+        let answers = |errors, requests| Answers { errors, requests };
+        assert_eq!(answers(10.0, 20.0).above(5.0), Some(50.0));
+        assert_eq!(answers(1.0, 20.0).above(5.0), None, "5 % is not above 5 %");
+        assert_eq!(answers(2.0, 20.0).above(5.0), Some(10.0));
+        assert_eq!(answers(0.0, 0.0).above(5.0), None, "no requests, no share");
+        assert_eq!(answers(0.0, 50.0).above(0.0), None);
     }
 }

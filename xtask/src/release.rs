@@ -224,10 +224,13 @@ pub fn wait_healthy(
     }
 }
 
-/// Watch `colour` for `timing.bake`: every target healthy, the 5xx alarm quiet. `Err` names
-/// the trouble.
+/// Watch `colour` for `timing.bake`: every target healthy, the 5xx alarm quiet, and the share
+/// of 5xx among the colour's own answers since the shift no higher than the alarm's threshold
+/// (the alarm itself looks at the whole load balancer over minutes, longer than a bake). `Err`
+/// names the trouble.
 fn bake(fleet: &Fleet, colour: &str, expected: usize, timing: Timing) -> Result<()> {
-    let start = Instant::now();
+    let (start, since) = (Instant::now(), std::time::SystemTime::now());
+    let watch = fleet.five_xx_watch(colour)?;
     loop {
         let group = fleet.group(colour)?;
         if group.healthy() < expected {
@@ -235,6 +238,17 @@ fn bake(fleet: &Fleet, colour: &str, expected: usize, timing: Timing) -> Result<
         }
         if let Some(alarm) = fleet.five_xx_firing()? {
             bail!("the 5xx alarm `{alarm}` is in ALARM");
+        }
+        if let Some(watch) = &watch {
+            let answers = fleet.answers(watch, since)?;
+            if let Some(percent) = answers.above(watch.threshold) {
+                bail!(
+                    "`{colour}` answered {} of {} requests with a 5xx since the shift ({percent:.1} %, above the 5xx alarm's {} %)",
+                    answers.errors,
+                    answers.requests,
+                    watch.threshold
+                );
+            }
         }
         if interrupt::interrupted() {
             bail!("interrupted");
@@ -325,6 +339,9 @@ pub fn blue_green(
         fleet.resize(&idle, 0)?;
         wait_empty(fleet, &idle, timing)?;
         fleet.resize(&idle, count as i32)?;
+    }
+    if fleet.aws.local {
+        println!("emulator: moto records no load balancer metrics: the bakes' 5xx share of `{idle}` sees only metric data put into CloudWatch by hand");
     }
     println!("{idle}: version {version}; waiting until its {count} target(s) are healthy");
     if let Err(e) = wait_healthy(fleet, &idle, count, stale, timing) {

@@ -1,6 +1,6 @@
 //! Releases on moto, once both environments run their first version (deployed side by side):
 //! staging rolls; production goes blue-green, rolls back, refuses unhealthy targets and undoes
-//! a shift when the 5xx alarm fires; a rollback during a deploy's release is refused.
+//! a shift when the new colour answers too many 5xx or the 5xx alarm fires; a rollback during a deploy's release is refused.
 
 use super::deploy::{checkout, run};
 use crate::support::fixtures::env;
@@ -119,7 +119,8 @@ fn tool_seconds(out: &Output) -> f64 {
 }
 
 /// Staging rolls to 2.0; production releases it blue-green, rolls back inside the window,
-/// refuses a version whose targets are unhealthy and undoes a shift the 5xx alarm objects to.
+/// refuses a version whose targets are unhealthy and undoes a shift its own 5xx share or the
+/// 5xx alarm objects to.
 #[test]
 fn staging_rolls_production_switches_rolls_back_and_refuses_bad_versions() {
     let moto = Moto::start();
@@ -318,14 +319,27 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
         "{failed:#}"
     );
 
-    // The 5xx alarm in ALARM during the bake: the shift to 3.1 is undone, blue keeps traffic.
-    set_five_xx_alarm(ep, "ALARM");
+    // Green answers half its requests with a 5xx once traffic reaches it: its own share is
+    // above the alarm's 5 % at the first step (the alarm, which moto never evaluates, stays
+    // OK), so the shift to 3.1 is undone and blue keeps all traffic.
+    five_xx_answers(ep, "green", 10.0, 20.0);
     typed(r, ep, &["deploy", "production", "--version", "3.1", "--skip-promotion-gate", "--canary", "50,100"])
         .expect(1)
+        .contains("emulator: moto records no load balancer metrics")
         .contains("traffic: green 50 %, blue 50 %")
-        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
+        .contains("requests with a 5xx since the shift (50.0 %, above the 5xx alarm's 5 %) at 50 % on `green` (3.1): the shift is undone, `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
+    live_on(r, ep, "blue", "0.2.3");
+
+    // The 5xx alarm in ALARM during the bake: the shift to 3.2 is undone, blue keeps traffic.
+    set_five_xx_alarm(ep, "ALARM");
+    typed(r, ep, &["deploy", "production", "--version", "3.2", "--skip-promotion-gate", "--canary", "50,100"])
+        .expect(1)
+        .contains("traffic: green 50 %, blue 50 %")
+        .contains("the 5xx alarm `mht-api-production-alb-5xx-rate` is in ALARM at 50 % on `green` (3.2): the shift is undone, `blue` (0.2.3) takes all traffic; `green` is scaled to zero");
     set_five_xx_alarm(ep, "OK");
     live_on(r, ep, "blue", "0.2.3");
+    // Green's errors drowned in good answers from here on: 10 in 10 020 requests a minute.
+    five_xx_answers(ep, "green", 0.0, 10_000.0);
 
     // Blue's launch template changed behind Terraform's back: the deploy that puts it back
     // releases the running version onto green with the new template, blue kept for the window.
@@ -335,6 +349,60 @@ fn production_refuses_bad_releases(r: &Path, ep: &str) {
         .contains("the launch template of live `blue` changes in place: released like a version, 0.2.3 onto `green`")
         .contains("live: green (0.2.3); blue (0.2.3) stays up for rollback until");
     live_on(r, ep, "green", "0.2.3");
+    live_on(r, ep, "green", "0.2.3");
+}
+
+/// What AWS publishes when production's `colour` answers `errors` of `requests` with a 5xx in
+/// a minute: its target group's one-minute sums, put into CloudWatch for each of the next ten
+/// minutes (moto publishes no load balancer metrics of its own).
+fn five_xx_answers(ep: &str, colour: &str, errors: f64, requests: f64) {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let p = env("production");
+    let aws = xtask::aws::Aws::with_endpoint(&p, Some(ep.to_string())).unwrap();
+    let at = p.names.colours.iter().position(|c| c == colour).unwrap();
+    let elb = aws.elb();
+    let groups = aws.block_on(
+        elb.describe_target_groups()
+            .names(&p.names.target_groups[at])
+            .send(),
+    );
+    let lbs = aws.block_on(elb.describe_load_balancers().names(&p.names.alb).send());
+    let suffix = |arn: Option<&str>| arn.unwrap().rsplit_once(':').unwrap().1.to_string();
+    let tg = suffix(groups.unwrap().target_groups()[0].target_group_arn());
+    let lb = suffix(lbs.unwrap().load_balancers()[0].load_balancer_arn());
+    let dimensions = vec![
+        Dimension::builder().name("TargetGroup").value(tg).build(),
+        Dimension::builder()
+            .name("LoadBalancer")
+            .value(lb.trim_start_matches("loadbalancer/"))
+            .build(),
+    ];
+    let now = xtask::git::unix_now() / 60 * 60;
+    let data: Vec<MetricDatum> = (0..10)
+        .flat_map(|minute| {
+            [
+                ("HTTPCode_Target_5XX_Count", errors),
+                ("RequestCount", requests),
+            ]
+            .map(|(name, value)| {
+                MetricDatum::builder()
+                    .metric_name(name)
+                    .set_dimensions(Some(dimensions.clone()))
+                    .timestamp(DateTime::from_secs(now + 60 * minute))
+                    .value(value)
+                    .build()
+            })
+        })
+        .collect();
+    aws.block_on(
+        aws.cloudwatch()
+            .put_metric_data()
+            .namespace("AWS/ApplicationELB")
+            .set_metric_data(Some(data))
+            .send(),
+    )
+    .unwrap();
 }
 
 /// A launch template version of production's `colour` with another instance type, made as a
