@@ -125,7 +125,7 @@ pub fn force_unlock(run: &Run, env: &Environment, aws: &Aws, lock: &Lock) -> Res
 
 /// Run `terraform`, a command that takes `env`'s state lock for `operation` (`plan`, `apply`),
 /// once more when it failed on a lock that is its own: taken for that operation by this user on
-/// this machine since the command started, and left behind. That happens when a lock request
+/// this machine as the command started, and left behind. That happens when a lock request
 /// reaches the lock table but its answer is lost (a loaded server, a dropped connection):
 /// Terraform's client sends it again, the table refuses the copy (the lock exists: its own),
 /// and Terraform waits out its lock timeout and stops, having changed nothing. Such a lock is
@@ -164,13 +164,18 @@ fn is_lock_failure(e: &anyhow::Error) -> bool {
         || text.contains("Terraform acquires a state lock to protect the state")
 }
 
+/// How soon after its start a Terraform command takes the state lock, at the most: a lock
+/// taken later is another run's.
+const LOCK_TAKEN_WITHIN: i64 = 30;
+
 impl Lock {
-    /// Taken by `who` for `operation` at or after `since` (UTC, as `git::utc_now` writes it).
+    /// Taken by `who` for `operation` within [`LOCK_TAKEN_WITHIN`] seconds from `since` (UTC, as
+    /// `git::utc_now` writes it).
     fn left_by(&self, who: &str, operation: &str, since: &str) -> bool {
-        let after = crate::git::utc_seconds(&self.created)
+        let in_time = crate::git::utc_seconds(&self.created)
             .zip(crate::git::utc_seconds(since))
-            .is_some_and(|(created, since)| created >= since);
-        self.who == who && self.operation == operation && after
+            .is_some_and(|(created, since)| (since..=since + LOCK_TAKEN_WITHIN).contains(&created));
+        self.who == who && self.operation == operation && in_time
     }
 }
 
@@ -213,6 +218,11 @@ mod tests {
             )
         );
         assert!(!lock("ci@runner", "plan", "unknown").left_by("ci@runner", "plan", since));
+        // Taken 30 s after the start at the latest: a plan that began later is another run.
+        let late =
+            |created: &str| lock("ci@runner", "plan", created).left_by("ci@runner", "plan", since);
+        assert!(late("2026-11-30T05:36:36.9Z"));
+        assert!(!late("2026-11-30T05:36:37Z"));
     }
 
     /// A plan's error keeps only the end of Terraform's output; an apply's keeps the summary.

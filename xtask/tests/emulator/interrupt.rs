@@ -231,8 +231,8 @@ fn held(endpoint: &str, name: &str) -> Option<xtask::backend::state_lock::Lock> 
 
 /// A plan lock of this user's, as Terraform leaves it when its lock request is answered twice,
 /// written into `name`'s lock table while the next command runs `terraform init` (after its
-/// check for held locks, before Terraform plans). Made "in a minute" so that it counts as taken
-/// after the plan started, as Terraform's own would be.
+/// check for held locks, before Terraform plans). Dated 20 s ahead, so that it counts as taken
+/// as the plan started, as Terraform's own would be.
 fn own_lock_during_the_next_init(
     root: &Path,
     endpoint: &str,
@@ -254,7 +254,7 @@ fn own_lock_during_the_next_init(
             let mut info = lock_info(e, "own-lock-1");
             info["Operation"] = "OperationTypePlan".into();
             info["Who"] = xtask::backend::release_lock::who().into();
-            info["Created"] = xtask::git::utc_at(xtask::git::unix_now() + 60).into();
+            info["Created"] = xtask::git::utc_at(xtask::git::unix_now() + 20).into();
             info
         })
         .expect("Terraform took the lock before it was planted");
