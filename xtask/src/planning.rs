@@ -123,7 +123,7 @@ fn plan_to(
         run.vars.push(("release".into(), state.clone()));
     }
     let plan_file = p.private_dir("plans")?.join(file);
-    let summary = retry_own_lock(&run, env, aws, "plan", || run.plan(&plan_file))?;
+    let summary = retry_own_lock(env, aws, "plan", || run.plan(&plan_file))?;
     let meta = PlanMeta {
         schema: SCHEMA,
         environment: env.name.clone(),

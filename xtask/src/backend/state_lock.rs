@@ -3,8 +3,7 @@
 //! when, and the command that releases it. Read before Terraform runs, so a stale lock is
 //! reported at once instead of after Terraform's lock timeout.
 
-use crate::aws::Aws;
-use crate::terraform::Run;
+use crate::aws::{is_code, Aws};
 use anyhow::{bail, Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use infra::Environment;
@@ -110,17 +109,85 @@ fn in_lockfile(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
     Ok(body.and_then(|b| Lock::from_info(&String::from_utf8_lossy(&b))))
 }
 
-/// Terraform's `force-unlock` in `run` (the environment's root, prepared), checked: the lock
-/// must be gone after it.
-pub fn force_unlock(run: &Run, env: &Environment, aws: &Aws, lock: &Lock) -> Result<()> {
-    run.must(&["force-unlock", "-force", "-no-color", &lock.id])?;
-    if held(aws, env)?.is_some() {
+/// Release `lock` where the environment keeps it (the lock table's item, the `.tflock`
+/// object), each only while it still holds this lock's id, as Terraform's `force-unlock` does;
+/// unlike it, a lock left in one place only (`locking = both`: a run that died between the
+/// two, or one whose table request was answered twice) is released too. Checked: no lock with
+/// this id is held after it.
+pub fn force_unlock(aws: &Aws, env: &Environment, lock: &Lock) -> Result<()> {
+    let locking = env.backend.locking;
+    if locking.uses_table() {
+        unlock_table(aws, env, &lock.id)?;
+    }
+    if locking.uses_lockfile() {
+        unlock_lockfile(aws, env, &lock.id)?;
+    }
+    if held(aws, env)?.is_some_and(|l| l.id == lock.id) {
         bail!(
-            "terraform reported the lock released, but it is still held (log `{}`)",
-            run.log.display()
+            "the state lock {} of `{}` is still held after its release",
+            lock.id,
+            env.name
         );
     }
     Ok(())
+}
+
+/// Delete the lock table's item while it holds lock `id` (Terraform writes `"ID":"<id>"` into
+/// its `Info`).
+fn unlock_table(aws: &Aws, env: &Environment, id: &str) -> Result<()> {
+    let key = format!("{}/{}", env.names.state_bucket, env.backend.key);
+    let deleted = aws.block_on(
+        aws.dynamodb()
+            .delete_item()
+            .table_name(&env.names.lock_table)
+            .key("LockID", AttributeValue::S(key))
+            .condition_expression("contains(Info, :id)")
+            .expression_attribute_values(":id", AttributeValue::S(format!("\"ID\":\"{id}\"")))
+            .send(),
+    );
+    match deleted {
+        // Not there, or another lock now: nothing of `id`'s to release.
+        Err(e) if is_code(&e, &["ConditionalCheckFailedException"]) => Ok(()),
+        other => other
+            .map(|_| ())
+            .map_err(|e| aws.error("dynamodb:DeleteItem", e))
+            .with_context(|| format!("cannot release the lock in `{}`", env.names.lock_table)),
+    }
+}
+
+/// Delete the `.tflock` object while it holds lock `id` (`If-Match` the ETag read).
+fn unlock_lockfile(aws: &Aws, env: &Environment, id: &str) -> Result<()> {
+    let (bucket, key) = (&env.names.state_bucket, lockfile_key(env));
+    let read = aws.block_on(async {
+        match aws.s3().get_object().bucket(bucket).key(&key).send().await {
+            Ok(object) => {
+                let etag = object.e_tag().map(str::to_string);
+                Ok(Some((object.body.collect().await?.into_bytes(), etag)))
+            }
+            Err(e) if is_code(&e, &["NoSuchKey"]) => Ok(None),
+            Err(e) => Err(aws.error(&format!("s3:GetObject `{bucket}/{key}`"), e)),
+        }
+    });
+    let read = read.with_context(|| format!("cannot read `s3://{bucket}/{key}`"))?;
+    let Some((body, etag)) = read else {
+        return Ok(());
+    };
+    if Lock::from_info(&String::from_utf8_lossy(&body)).is_none_or(|l| l.id != id) {
+        return Ok(());
+    }
+    let delete = aws
+        .s3()
+        .delete_object()
+        .bucket(bucket)
+        .key(&key)
+        .set_if_match(etag);
+    match aws.block_on(delete.send()) {
+        Err(e) if is_code(&e, &["PreconditionFailed", "NoSuchKey"]) => Ok(()),
+        other => other
+            .map(|_| ())
+            .map_err(|e| aws.error(&format!("s3:DeleteObject `{bucket}/{key}`"), e))
+            .with_context(|| format!("cannot release the lock `s3://{bucket}/{key}`")),
+    }
 }
 
 /// Run `terraform`, a command that takes `env`'s state lock for `operation` (`plan`, `apply`),
@@ -131,7 +198,6 @@ pub fn force_unlock(run: &Run, env: &Environment, aws: &Aws, lock: &Lock) -> Res
 /// and Terraform waits out its lock timeout and stops, having changed nothing. Such a lock is
 /// released and the command run again, once; any other failure is returned as it is.
 pub fn retry_own_lock<T>(
-    run: &Run,
     env: &Environment,
     aws: &Aws,
     operation: &str,
@@ -152,7 +218,7 @@ pub fn retry_own_lock<T>(
         env.name,
         lock.describe()
     );
-    force_unlock(run, env, aws, &lock)?;
+    force_unlock(aws, env, &lock)?;
     terraform()
 }
 

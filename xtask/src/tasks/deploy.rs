@@ -518,7 +518,7 @@ impl Deploy {
         } else {
             stop_if_interrupted("before the apply: nothing applied")?;
             let start = Instant::now();
-            let applied = retry_own_lock(&planned.run, env, aws, "apply", || {
+            let applied = retry_own_lock(env, aws, "apply", || {
                 planned.run.apply(&planned.plan_file, s.changes.len())
             });
             phases.add("apply", start);
@@ -600,7 +600,7 @@ impl Destroy {
             .private_dir("plans")?
             .join(format!("{name}.destroy.tfplan"));
         let planning = Instant::now();
-        let planned = retry_own_lock(&run, &env, &aws, "plan", || run.plan_destroy(&plan_file));
+        let planned = retry_own_lock(&env, &aws, "plan", || run.plan_destroy(&plan_file));
         let plan_seconds = planning.elapsed().as_secs_f64();
         if interrupt::interrupted() {
             eprintln!("interrupted during the plan: nothing destroyed");
@@ -614,7 +614,7 @@ impl Destroy {
         print!("{}", planned.text(&name));
         confirm_destroy(&name, planned.destroy)?;
         let (start, started_at) = (Instant::now(), git::utc_now());
-        let result = retry_own_lock(&run, &env, &aws, "apply", || {
+        let result = retry_own_lock(&env, &aws, "apply", || {
             run.apply(&plan_file, planned.changes.len())
         });
         let _ = std::fs::remove_file(&plan_file);

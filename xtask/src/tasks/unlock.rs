@@ -99,10 +99,7 @@ impl Unlock {
         self.confirm(&env, kind, &lock)?;
         println!("releasing {} {}", kind.name(&name), lock.describe());
         match kind {
-            Kind::State => {
-                let run = crate::terraform::prepare(p, &env, &aws)?;
-                state_lock::force_unlock(&run, &env, &aws, &lock)?
-            }
+            Kind::State => state_lock::force_unlock(&aws, &env, &lock)?,
             Kind::Release => match release_lock::release(&aws, &env, &lock.id)? {
                 Released::Yes => {}
                 Released::NotHeld => {

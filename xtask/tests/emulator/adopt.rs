@@ -106,6 +106,12 @@ fn existing_resources_are_adopted_and_the_next_plan_is_empty() {
         .expect(0)
         .contains("released: the state of `staging` is unlocked");
     assert_eq!(xtask::backend::state_lock::held(&aws, &e).unwrap(), None);
+    // A lock left in the table only (Terraform's `force-unlock` refuses it: no `.tflock`).
+    leave_lock(&ep, "staging", "table-only-1");
+    xtask(&["unlock", "staging", "table-only-1"])
+        .expect(0)
+        .contains("released: the state of `staging` is unlocked");
+    assert_eq!(xtask::backend::state_lock::held(&aws, &e).unwrap(), None);
 
     let data = &e.names.data_bucket;
     let plan = xtask(&["plan", "staging"]);
