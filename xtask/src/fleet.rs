@@ -12,7 +12,6 @@ use infra::model::AlarmKind;
 use infra::release::ReleaseState;
 use infra::Environment;
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The scheduled action that scales a colour to zero when its rollback window ends.
 pub const SCALE_DOWN_ACTION: &str = "mht-rollback-window-end";
@@ -630,17 +629,13 @@ impl<'a> Fleet<'a> {
         }))
     }
 
-    /// The requests `watch`'s target group answered since `since`, and how many with a 5xx:
-    /// CloudWatch's one-minute sums from the minute of `since` on.
-    pub fn answers(&self, watch: &FiveXxWatch, since: SystemTime) -> Result<Answers> {
+    /// The requests `watch`'s target group answered since `since` (Unix seconds), and how many
+    /// with a 5xx: CloudWatch's one-minute sums from the minute of `since` on.
+    pub fn answers(&self, watch: &FiveXxWatch, since: i64) -> Result<Answers> {
         use aws_sdk_cloudwatch::primitives::DateTime;
         use aws_sdk_cloudwatch::types::{Metric, MetricDataQuery, MetricStat};
-        let unix = |t: SystemTime| {
-            t.duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        };
-        let start = unix(since) / 60 * 60;
-        let end = (unix(SystemTime::now()) / 60 + 1) * 60;
+        let start = since / 60 * 60;
+        let end = (crate::git::unix_now() / 60 + 1) * 60;
         let query = |id: &str, metric: &str| {
             let metric = Metric::builder()
                 .namespace("AWS/ApplicationELB")
@@ -663,7 +658,7 @@ impl<'a> Fleet<'a> {
                     .metric_data_queries(query("errors", "HTTPCode_Target_5XX_Count"))
                     .metric_data_queries(query("requests", "RequestCount"))
                     .start_time(DateTime::from_secs(start))
-                    .end_time(DateTime::from_secs(end.max(start + 60)))
+                    .end_time(DateTime::from_secs(end))
                     .send(),
             )
             .map_err(|e| self.aws.error("cloudwatch:GetMetricData", e))?;
@@ -689,7 +684,6 @@ pub struct FiveXxWatch {
 }
 
 /// Requests a colour's targets answered, and how many of them with a 5xx.
-#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Answers {
     pub errors: f64,
     pub requests: f64,

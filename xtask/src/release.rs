@@ -229,7 +229,7 @@ pub fn wait_healthy(
 /// (the alarm itself looks at the whole load balancer over minutes, longer than a bake). `Err`
 /// names the trouble.
 fn bake(fleet: &Fleet, colour: &str, expected: usize, timing: Timing) -> Result<()> {
-    let (start, since) = (Instant::now(), std::time::SystemTime::now());
+    let (start, since) = (Instant::now(), crate::git::unix_now());
     let watch = fleet.five_xx_watch(colour)?;
     loop {
         let group = fleet.group(colour)?;

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 pub const CLI_CONFIG: &str = ".mht/terraform.tfrc";
 /// The shared plugin cache, relative to the project root (git-ignored).
 pub const PLUGIN_CACHE: &str = ".mht/plugin-cache";
-/// The lock file every `terraform init` of a project takes turns on, below `.mht/`.
-const INIT_LOCK: &str = "terraform-init.lock";
+/// The lock file every `terraform init` of a project takes turns on (git-ignored).
+const INIT_LOCK: &str = ".mht/terraform-init.lock";
 /// Where a mirror keeps the AWS provider, below the mirror's root.
 const AWS_PROVIDER: &str = "registry.terraform.io/hashicorp/aws";
 
@@ -458,7 +458,7 @@ impl Run {
                 crate::git::utc_now().replace(':', "")
             )),
             config: cli_config(p)?,
-            init_lock: p.private_dir("")?.join(INIT_LOCK),
+            init_lock: p.root.join(INIT_LOCK),
             lock_timeout: format!("-lock-timeout={}", lock_timeout()?),
             data_dir: None,
             spent: Default::default(),

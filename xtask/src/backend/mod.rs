@@ -1,17 +1,19 @@
 //! The Terraform backend of an environment: its state bucket and (unless it locks with S3
 //! native locking alone) its lock table, read against the
 //! spec in `infra::expect` and brought to it idempotently. Nothing here deletes a bucket, a
-//! table, a version or an object but the release lock ([`release_lock`], released by its own run
-//! or by `unlock`). `setup-backend` prints what [`converge`] did; `plan` refuses to run while
-//! [`problems`] finds any; [`state_lock`] reads Terraform's lock.
+//! table, a version or an object but a lock: the release lock ([`release_lock`], released by its
+//! own run or by `unlock`) and Terraform's ([`state_lock`], by `unlock` or when a run of
+//! Terraform left its own behind), each only while it still holds the id it is released for.
+//! `setup-backend` prints what [`converge`] did; `plan` refuses to run while [`problems`] finds
+//! any.
 
 mod lock_table;
 pub mod release_lock;
 pub mod state_lock;
 
-use crate::aws::Aws;
+use crate::aws::{is_code, Aws};
 use crate::s3::{self, Observation, State};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use infra::expect::{self, Bucket};
 use infra::Environment;
 
@@ -92,4 +94,47 @@ pub fn problems(aws: &Aws, env: &Environment) -> Result<Vec<String>> {
             )
         })
         .collect())
+}
+
+/// The object `key` of `env`'s state bucket (a lock) and its ETag; `None` when there is none.
+fn read_lock_object(
+    aws: &Aws,
+    env: &Environment,
+    key: &str,
+) -> Result<Option<(Vec<u8>, Option<String>)>> {
+    let bucket = &env.names.state_bucket;
+    let got = aws.block_on(async {
+        match aws.s3().get_object().bucket(bucket).key(key).send().await {
+            Ok(object) => {
+                let etag = object.e_tag.clone();
+                Ok(Some((object.body.collect().await?.to_vec(), etag)))
+            }
+            Err(e) if is_code(&e, &["NoSuchKey"]) => Ok(None),
+            Err(e) => Err(aws.error(&format!("s3:GetObject `{bucket}/{key}`"), e)),
+        }
+    });
+    got.with_context(|| format!("cannot read the lock `s3://{bucket}/{key}`"))
+}
+
+/// Delete the object `key` of `env`'s state bucket while it is still the one read (`If-Match`
+/// its ETag); `false` when it changed or went meanwhile.
+fn delete_lock_object(
+    aws: &Aws,
+    env: &Environment,
+    key: &str,
+    etag: Option<String>,
+) -> Result<bool> {
+    let bucket = &env.names.state_bucket;
+    let delete = aws
+        .s3()
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .set_if_match(etag);
+    match aws.block_on(delete.send()) {
+        Ok(_) => Ok(true),
+        Err(e) if is_code(&e, &["PreconditionFailed", "NoSuchKey"]) => Ok(false),
+        Err(e) => Err(aws.error(&format!("s3:DeleteObject `{bucket}/{key}`"), e))
+            .with_context(|| format!("cannot release the lock `s3://{bucket}/{key}`")),
+    }
 }

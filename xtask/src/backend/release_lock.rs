@@ -142,18 +142,7 @@ fn uuid_text(mut b: [u8; 16]) -> String {
 
 /// The release lock of `env` as stored, with the object's ETag; `None` when none is held.
 fn read(aws: &Aws, env: &Environment) -> Result<Option<(Lock, Option<String>)>> {
-    let (bucket, key) = (&env.names.state_bucket, key(env));
-    let got = aws.block_on(async {
-        match aws.s3().get_object().bucket(bucket).key(&key).send().await {
-            Ok(object) => {
-                let etag = object.e_tag.clone();
-                Ok(Some((object.body.collect().await?.into_bytes(), etag)))
-            }
-            Err(e) if is_code(&e, &["NoSuchKey"]) => Ok(None),
-            Err(e) => Err(aws.error(&format!("s3:GetObject `{bucket}/{key}`"), e)),
-        }
-    });
-    let got = got.with_context(|| format!("cannot read the release lock `s3://{bucket}/{key}`"))?;
+    let got = super::read_lock_object(aws, env, &key(env))?;
     Ok(got.map(|(body, etag)| {
         // An object there that is not a lock still blocks the conditional write: name it.
         let lock = parse(&body).unwrap_or_else(|| Lock {
@@ -275,20 +264,11 @@ pub fn release(aws: &Aws, env: &Environment, id: &str) -> Result<Released> {
     if lock.id != id {
         return Ok(Released::Other(lock));
     }
-    let (bucket, key) = (&env.names.state_bucket, key(env));
-    let mut delete = aws.s3().delete_object().bucket(bucket).key(&key);
-    if let Some(etag) = etag {
-        delete = delete.if_match(etag);
+    if super::delete_lock_object(aws, env, &key(env), etag)? {
+        return Ok(Released::Yes);
     }
-    match aws.block_on(delete.send()) {
-        Ok(_) => Ok(Released::Yes),
-        // Changed (or deleted) since it was read: whatever is there now is not `id`'s.
-        Err(e) if is_code(&e, &["PreconditionFailed", "NoSuchKey"]) => {
-            Ok(held(aws, env)?.map_or(Released::NotHeld, Released::Other))
-        }
-        Err(e) => Err(aws.error(&format!("s3:DeleteObject `{bucket}/{key}`"), e))
-            .with_context(|| format!("cannot release the release lock of `{}`", env.name)),
-    }
+    // Changed (or deleted) since it was read: whatever is there now is not `id`'s.
+    Ok(held(aws, env)?.map_or(Released::NotHeld, Released::Other))
 }
 
 impl Held<'_> {

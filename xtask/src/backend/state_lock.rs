@@ -97,16 +97,15 @@ fn in_table(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
 
 /// The S3 native lock: `<state key>.tflock` in the state bucket, holding the same lock info.
 fn in_lockfile(aws: &Aws, env: &Environment) -> Result<Option<Lock>> {
-    let (bucket, key) = (&env.names.state_bucket, lockfile_key(env));
-    let got = aws.block_on(async {
-        match aws.s3().get_object().bucket(bucket).key(&key).send().await {
-            Ok(object) => Ok(Some(object.body.collect().await?.into_bytes())),
-            Err(e) if crate::aws::is_code(&e, &["NoSuchKey"]) => Ok(None),
-            Err(e) => Err(aws.error(&format!("s3:GetObject `{bucket}/{key}`"), e)),
-        }
-    });
-    let body = got.with_context(|| format!("cannot read the state lock `s3://{bucket}/{key}`"))?;
-    Ok(body.and_then(|b| Lock::from_info(&String::from_utf8_lossy(&b))))
+    Ok(read_lockfile(aws, env)?.map(|(lock, _)| lock))
+}
+
+/// The `.tflock` object's lock, if it holds one, and its ETag.
+fn read_lockfile(aws: &Aws, env: &Environment) -> Result<Option<(Lock, Option<String>)>> {
+    let got = super::read_lock_object(aws, env, &lockfile_key(env))?;
+    Ok(got.and_then(|(body, etag)| {
+        Lock::from_info(&String::from_utf8_lossy(&body)).map(|lock| (lock, etag))
+    }))
 }
 
 /// Release `lock` where the environment keeps it (the lock table's item, the `.tflock`
@@ -157,37 +156,10 @@ fn unlock_table(aws: &Aws, env: &Environment, id: &str) -> Result<()> {
 
 /// Delete the `.tflock` object while it holds lock `id` (`If-Match` the ETag read).
 fn unlock_lockfile(aws: &Aws, env: &Environment, id: &str) -> Result<()> {
-    let (bucket, key) = (&env.names.state_bucket, lockfile_key(env));
-    let read = aws.block_on(async {
-        match aws.s3().get_object().bucket(bucket).key(&key).send().await {
-            Ok(object) => {
-                let etag = object.e_tag().map(str::to_string);
-                Ok(Some((object.body.collect().await?.into_bytes(), etag)))
-            }
-            Err(e) if is_code(&e, &["NoSuchKey"]) => Ok(None),
-            Err(e) => Err(aws.error(&format!("s3:GetObject `{bucket}/{key}`"), e)),
-        }
-    });
-    let read = read.with_context(|| format!("cannot read `s3://{bucket}/{key}`"))?;
-    let Some((body, etag)) = read else {
-        return Ok(());
-    };
-    if Lock::from_info(&String::from_utf8_lossy(&body)).is_none_or(|l| l.id != id) {
-        return Ok(());
+    if let Some((_, etag)) = read_lockfile(aws, env)?.filter(|(l, _)| l.id == id) {
+        super::delete_lock_object(aws, env, &lockfile_key(env), etag)?;
     }
-    let delete = aws
-        .s3()
-        .delete_object()
-        .bucket(bucket)
-        .key(&key)
-        .set_if_match(etag);
-    match aws.block_on(delete.send()) {
-        Err(e) if is_code(&e, &["PreconditionFailed", "NoSuchKey"]) => Ok(()),
-        other => other
-            .map(|_| ())
-            .map_err(|e| aws.error(&format!("s3:DeleteObject `{bucket}/{key}`"), e))
-            .with_context(|| format!("cannot release the lock `s3://{bucket}/{key}`")),
-    }
+    Ok(())
 }
 
 /// Run `terraform`, a command that takes `env`'s state lock for `operation` (`plan`, `apply`),
