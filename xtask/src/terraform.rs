@@ -417,10 +417,10 @@ impl Run {
         // while another reads the half-written directory): every init of this project takes
         // turns on one lock file, whether its environments run in one process (`--all`) or in
         // several (two terminals, CI jobs on one checkout). The lock goes with the file.
+        let lock = self.init_lock.display();
         let turn = std::fs::File::create(&self.init_lock)
-            .with_context(|| format!("cannot open `{}`", self.init_lock.display()))?;
-        turn.lock()
-            .with_context(|| format!("cannot lock `{}`", self.init_lock.display()))?;
+            .and_then(|f| f.lock().map(|()| f))
+            .with_context(|| format!("cannot take the lock `{lock}` that Terraform's inits take turns on; if it is not a file this tool wrote, remove it"))?;
         let mut args = vec!["init", "-input=false", "-no-color"];
         args.extend_from_slice(extra);
         let (code, _, text) = self.terraform(&args)?;
